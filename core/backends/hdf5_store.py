@@ -1,0 +1,154 @@
+"""``hdf5``: one HDF5 file with an ``images`` (N,H,W,C) and a ``labels`` (N,) dataset."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import h5py
+import numpy as np
+import numpy.typing as npt
+
+from .base import Backend, Images, Labels, image_bytes
+
+DATA_FILE = "data.h5"
+Compression = Literal["none", "gzip", "lzf"]
+COMPRESSIONS: tuple[Compression, ...] = ("none", "gzip", "lzf")
+#: Rows per chunk when a layout needs chunks and the user chose none: about 64 KiB.
+CHUNK_TARGET_BYTES = 64 * 1024
+
+
+class Hdf5Backend(Backend):
+    """Contiguous by default; chunked when asked, when compressed, or when appending."""
+
+    name = "hdf5"
+    io_errors = (OSError, RuntimeError)
+
+    def __init__(
+        self,
+        location: Path | str,
+        *,
+        durable: bool = True,
+        chunk_rows: int | None = None,
+        compression: Compression = "none",
+        gzip_level: int = 4,
+    ) -> None:
+        super().__init__(location, durable=durable)
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}")
+        if chunk_rows is not None and chunk_rows < 1:
+            raise ValueError("chunk_rows must be at least 1")
+        if not 0 <= gzip_level <= 9:
+            raise ValueError("gzip_level must be 0..9")
+        self._chunk_rows = chunk_rows
+        self._compression = compression
+        self._gzip_level = gzip_level
+        self._writer: h5py.File | None = None
+        self._reader: h5py.File | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.location / DATA_FILE
+
+    def files(self) -> list[Path]:
+        return [self.path] if self.path.exists() else []
+
+    def _layout(self, count: int, shape: tuple[int, ...], growing: bool) -> dict[str, Any]:
+        """Keyword arguments for create_dataset: chunks and filters as configured."""
+        needs_chunks = growing or self._compression != "none" or self._chunk_rows is not None
+        if not needs_chunks:
+            return {}
+        rows = self._chunk_rows or max(1, CHUNK_TARGET_BYTES // image_bytes(shape))
+        layout: dict[str, Any] = {
+            "chunks": (min(rows, max(count, 1)) if not growing else rows, *shape)
+        }
+        if self._compression == "gzip":
+            layout.update(compression="gzip", compression_opts=self._gzip_level)
+        elif self._compression == "lzf":
+            layout["compression"] = "lzf"
+        return layout
+
+    def _write_many(self, images: Images, labels: Labels) -> None:
+        with h5py.File(self.path, "w") as handle:
+            layout = self._layout(len(images), images.shape[1:], growing=False)
+            handle.create_dataset("images", data=images, **layout)
+            handle.create_dataset("labels", data=labels)
+            handle.flush()
+            self._fsync(handle)
+        self._sync_folder()
+
+    def _append(self, image_id: int, image: Images, label: int) -> None:
+        if self._writer is None:
+            self._writer = self._create_growing(image.shape)
+        images, labels = self._writer["images"], self._writer["labels"]
+        images.resize(image_id + 1, axis=0)
+        labels.resize(image_id + 1, axis=0)
+        images[image_id] = image
+        labels[image_id] = label
+        self._writer.flush()
+        self._fsync(self._writer)
+
+    def _create_growing(self, shape: tuple[int, ...]) -> h5py.File:
+        handle = h5py.File(self.path, "w")
+        layout = self._layout(0, shape, growing=True)
+        handle.create_dataset(
+            "images", shape=(0, *shape), maxshape=(None, *shape), dtype=np.uint8, **layout
+        )
+        handle.create_dataset(
+            "labels", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,)
+        )
+        self._sync_folder()
+        return handle
+
+    def _fsync(self, handle: h5py.File) -> None:
+        """h5py's flush hands data to the OS; durability needs an fsync of the file too."""
+        if self.durable:
+            os.fsync(handle.id.get_vfd_handle())
+
+    def _finish_append(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _close_writers_quietly(self) -> None:
+        """Abandon a writer after a failed write (its data is discarded anyway).
+
+        HDF5 flushes on close; while the disk is still full that flush fails too, and
+        h5py then crashes the process when the handle is freed. Pointing the file
+        descriptor at /dev/null lets the close succeed; the caller deletes the file.
+        """
+        if self._writer is not None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self._writer.id.get_vfd_handle())
+            finally:
+                os.close(null)
+        self._finish_append()
+
+    def _datasets(self) -> tuple[h5py.Dataset, h5py.Dataset]:
+        if self._reader is None:
+            self._reader = h5py.File(self.path, "r")
+        return self._reader["images"], self._reader["labels"]
+
+    def _read_one(self, image_id: int) -> tuple[Images, int]:
+        images, labels = self._datasets()
+        return images[image_id], int(labels[image_id])
+
+    def _read_first(self, n: int) -> tuple[Images, Labels]:
+        images, labels = self._datasets()
+        out = np.empty((n, *images.shape[1:]), dtype=np.uint8)
+        if n:
+            images.read_direct(out, np.s_[:n])
+        return out, labels[:n]
+
+    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[Images, Labels]:
+        """h5py wants increasing, unique indices: read those, then put them in the asked order."""
+        images, labels = self._datasets()
+        unique, order = np.unique(ids, return_inverse=True)
+        return images[unique][order], labels[unique][order]
+
+    def _close_readers(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None

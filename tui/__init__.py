@@ -1,0 +1,1 @@
+"""Front ends: the Textual app and the headless command line."""
