@@ -29,6 +29,8 @@ class Dataset:
             raise ValueError(
                 f"images must be (N,H,W,C) uint8, got {self.images.shape} {self.images.dtype}"
             )
+        if len(self.images) == 0:
+            raise ValueError("a data set holds at least one image")
         if not self.images.flags.c_contiguous:
             raise ValueError("images must be C-contiguous")
         if self.labels.shape != (len(self.images),) or self.labels.dtype != np.int64:
@@ -36,6 +38,9 @@ class Dataset:
             raise ValueError(
                 f"labels must be {expected}, got {self.labels.shape} {self.labels.dtype}"
             )
+        # Read-only, so the cached sha256 can never describe pixels that have since changed.
+        self.images.flags.writeable = False
+        self.labels.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.images)

@@ -302,3 +302,25 @@ def test_marker_is_written_last_and_not_counted_as_data(tmp_path: Path, name: st
         store.store_many(images, labels)
         assert (tmp_path / "store" / MARKER_NAME).exists()
         assert all(path.name != MARKER_NAME for path in store.files())
+
+
+def test_png_workers_also_work_when_fork_is_unsafe(tmp_path: Path) -> None:
+    """A second thread makes fork unsafe: the workers then use forkserver/spawn and
+    named shared memory, and must give the same bytes."""
+    import threading
+
+    from imgbench.core.backends import png_store
+
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        assert not png_store._fork_is_safe()
+        images, labels = random_batch(40)
+        with open_backend("png", tmp_path / "store", workers=2) as store:
+            store.store_many(images, labels)
+            assert_same(store.read_many(), images, labels)
+    finally:
+        release.set()
+        waiter.join()
+    assert png_store._fork_is_safe()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from cifar_fixtures import (
     CIFAR10_LABEL_NAMES,
     CIFAR100_COARSE_LABEL_NAMES,

@@ -6,6 +6,7 @@ read and write the pixels through one shared-memory block instead of pickling th
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import threading
@@ -65,24 +66,20 @@ class PngBackend(Backend):
 
     def _write_many(self, images: Images, labels: Labels) -> None:
         folder = str(self.location)
+        level, durable = self._compress_level, self.durable
         if self._workers == 1:
-            _encode_range(folder, images, 0, len(images), self._compress_level, self.durable)
+            _encode_range(folder, images, 0, len(images), level, durable)
+        elif _fork_is_safe():
+            tasks = [(a, b, folder, level, durable) for a, b in _chunks(len(images), self._workers)]
+            _run_forked(self._workers, _encode_inherited_range, tasks, images=images)
         else:
             with _SharedImages.copy_of(images) as shared:
-                tasks = [
-                    (
-                        shared.name,
-                        images.shape,
-                        start,
-                        stop,
-                        folder,
-                        self._compress_level,
-                        self.durable,
-                    )
-                    for start, stop in _chunks(len(images), self._workers)
+                tasks_by_name = [
+                    (shared.name, images.shape, a, b, folder, level, durable)
+                    for a, b in _chunks(len(images), self._workers)
                 ]
                 with _pool(self._workers) as pool:
-                    pool.starmap(_encode_shared_range, tasks)
+                    pool.starmap(_encode_shared_range, tasks_by_name)
         with open(self.location / LABELS_FILE, "w", encoding="ascii") as handle:
             handle.write(LABELS_HEADER)
             handle.writelines(f"{i},{label}\n" for i, label in enumerate(labels.tolist()))
@@ -138,13 +135,20 @@ class PngBackend(Backend):
             images = np.empty((len(paths), *first.shape), dtype=np.uint8)
             _decode_into(images, paths, 0)
             return images, labels
-        with _SharedImages.empty((len(paths), *first.shape)) as shared:
-            tasks = [
-                (shared.name, shared.array.shape, start, paths[start:stop])
-                for start, stop in _chunks(len(paths), self._workers)
+        shape = (len(paths), *first.shape)
+        if _fork_is_safe():
+            # Workers write straight into an anonymous shared mapping that becomes the result.
+            images = np.frombuffer(mmap.mmap(-1, int(np.prod(shape))), dtype=np.uint8)
+            images = images.reshape(shape)
+            tasks = [(a, paths[a:b]) for a, b in _chunks(len(paths), self._workers)]
+            _run_forked(self._workers, _decode_inherited_range, tasks, out=images)
+            return images, labels
+        with _SharedImages.empty(shape) as shared:
+            tasks_by_name = [
+                (shared.name, shape, a, paths[a:b]) for a, b in _chunks(len(paths), self._workers)
             ]
             with _pool(self._workers) as pool:
-                pool.starmap(_decode_shared_range, tasks)
+                pool.starmap(_decode_shared_range, tasks_by_name)
             return shared.array.copy(), labels
 
     def _close_readers(self) -> None:
@@ -221,15 +225,44 @@ def _chunks(count: int, workers: int) -> Iterator[tuple[int, int]]:
     return zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True)
 
 
+#: What forked workers inherit instead of receiving it pickled; set just before forking.
+_INHERITED: dict[str, Any] = {}
+
+
+def _fork_is_safe() -> bool:
+    """fork is the cheapest start (workers inherit the arrays), but only safe while this
+    process runs a single thread -- true in the benchmark's own child process."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _run_forked(
+    workers: int, function: Any, tasks: list[tuple[Any, ...]], **inherited: Any
+) -> None:
+    _INHERITED.update(inherited)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.starmap(function, tasks)
+    finally:
+        _INHERITED.clear()
+
+
+def _encode_inherited_range(
+    start: int, stop: int, folder: str, compress_level: int | None, durable: bool
+) -> None:
+    _encode_range(folder, _INHERITED["images"], start, stop, compress_level, durable)
+
+
+def _decode_inherited_range(start: int, paths: list[str]) -> None:
+    _decode_into(_INHERITED["out"], paths, start)
+
+
 def _pool(workers: int) -> Any:
-    """A process pool. fork is cheapest and needs no import-safe ``__main__``, but is
-    only safe while this process runs a single thread; otherwise forkserver or spawn."""
+    """The fallback pool when fork is unsafe: forkserver where there is one, else spawn.
+    Those workers reach the pixels through named shared memory."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        method = "fork"
-    else:
-        method = "forkserver" if "forkserver" in methods else "spawn"
-    return multiprocessing.get_context(method).Pool(workers)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn").Pool(
+        workers
+    )
 
 
 class _SharedImages:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from cifar_fixtures import cifar10_arrays, write_cifar10_folder
 from imgbench.core.cifar import load_cifar
 from imgbench.core.dataset import dataset_sha256
-
-# cifar_fixtures lives in tests/, which pytest puts on sys.path only for tests/*.py files.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cifar_fixtures import cifar10_arrays, write_cifar10_folder
 
 PER_BATCH = 10_000
 TARGET_SECONDS = 0.5
