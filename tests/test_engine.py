@@ -1,0 +1,196 @@
+"""The engine end to end: a real child process, real stores, real events."""
+
+from __future__ import annotations
+
+import resource
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imgbench.core import engine
+from imgbench.core.cache import eviction_supported
+from imgbench.core.engine import BenchmarkRun, SettingsError, plan_tasks
+from imgbench.core.environment import environment_info
+from imgbench.core.events import (
+    DatasetLoaded,
+    MeasurementRecorded,
+    PlanReady,
+    Progress,
+    RunFinished,
+    TaskStarted,
+)
+from imgbench.core.results import load_document, save_document
+from imgbench.core.settings import RunSettings
+
+ALL_BACKENDS = ("png", "lmdb", "hdf5", "raw")
+
+
+def tiny(tmp_path: Path, **changes: Any) -> RunSettings:
+    values: dict[str, Any] = dict(
+        data="synthetic",
+        count=40,
+        cutoffs=(5, 40),
+        repeats=2,
+        warmup=1,
+        k=8,
+        workdir=str(tmp_path),
+    )
+    values.update(changes)
+    return RunSettings(**values)
+
+
+def run_to_end(settings: RunSettings) -> tuple[BenchmarkRun, list[Any]]:
+    run = BenchmarkRun(settings)
+    run.start()
+    events = list(run.events())
+    return run, events
+
+
+def test_plan_runs_stores_before_the_reads_that_share_their_data() -> None:
+    settings = RunSettings(backends=("lmdb", "raw"), cutoffs=(100, 10))
+    tasks = plan_tasks(settings)
+    assert [t.n for t in tasks[:10]] == [10] * 10  # n ascending
+    first = [(t.backend, t.experiment) for t in tasks[:5]]
+    assert first == [
+        ("lmdb", "store_single"),
+        ("lmdb", "store_many"),
+        ("lmdb", "read_single"),
+        ("lmdb", "read_many"),
+        ("lmdb", "read_random"),
+    ]
+    assert len(tasks) == 2 * 2 * 5
+
+
+def test_a_full_run_measures_every_task_and_checks_every_read(tmp_path: Path) -> None:
+    run, events = run_to_end(tiny(tmp_path))
+    kinds = Counter(type(event) for event in events)
+    assert isinstance(events[-1], RunFinished) and events[-1].status == "complete"
+    assert kinds[PlanReady] == 1 and kinds[DatasetLoaded] == 1
+    tasks = len(plan_tasks(run.settings))
+    assert kinds[TaskStarted] == kinds[MeasurementRecorded] == tasks == 2 * 4 * 5
+    assert kinds[Progress] == tasks * 3  # one per sample (1 warm-up + 2 timed), never per image
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[-1].done == progress[-1].total
+
+    rows = run.state.measurements
+    assert {r["backend"] for r in rows} == set(ALL_BACKENDS)
+    for row in rows:
+        assert len(row["samples_s"]) == 2 and row["min_s"] <= row["median_s"]
+        if row["experiment"].startswith("read"):
+            assert row["verified"] is True and row["bytes_apparent"] is None
+        else:
+            # allocated can be below apparent: LMDB leaves holes (a sparse file)
+            assert row["verified"] is None and row["bytes_allocated"] > 0 < row["bytes_apparent"]
+    random_rows = [r for r in rows if r["experiment"] == "read_random"]
+    assert {(r["n"], r["k"]) for r in random_rows} == {(5, 5), (40, 8)}
+    assert list(tmp_path.iterdir()) == []  # the scratch folder is gone
+    assert not run._process.is_alive()
+
+    document = run.document()
+    assert document["dataset"]["source"] == "synthetic" and document["dataset"]["count"] == 40
+    assert len(document["dataset"]["sha256"]) == 64
+    save_document(document, tmp_path / "r.json")
+    assert load_document(tmp_path / "r.json")["status"] == "complete"
+
+
+def test_disk_usage_grows_with_n_and_png_pays_for_whole_blocks(tmp_path: Path) -> None:
+    run, _ = run_to_end(tiny(tmp_path, experiments=("store_many", "disk_usage"), repeats=1))
+    usage = {(r["backend"], r["n"]): r for r in run.state.measurements}
+    for backend in ALL_BACKENDS:
+        assert usage[(backend, 40)]["bytes_apparent"] > usage[(backend, 5)]["bytes_apparent"]
+    raw_pixels = 40 * 32 * 32 * 3
+    assert usage[("raw", 40)]["bytes_apparent"] >= raw_pixels
+    assert usage[("png", 40)]["bytes_allocated"] >= 40 * 4096 - 4096  # a block per file
+
+
+def test_without_disk_usage_no_bytes_are_claimed(tmp_path: Path) -> None:
+    run, _ = run_to_end(tiny(tmp_path, experiments=("store_many",), repeats=1, warmup=0))
+    assert all(r["bytes_apparent"] is None for r in run.state.measurements)
+
+
+def test_cold_cache_is_cold_or_says_it_could_not_be(tmp_path: Path) -> None:
+    settings = tiny(tmp_path, backends=("lmdb",), experiments=("read_many",), cache="cold")
+    run, _ = run_to_end(settings)
+    file_system = environment_info(tmp_path)["workdir_filesystem"]
+    expected = "cold" if eviction_supported(file_system) else "cold-unsupported"
+    assert {r["cache"] for r in run.state.measurements} == {expected}
+    if expected == "cold-unsupported":
+        assert any("cannot be evicted" in note for note in run.state.notes)
+
+
+def test_cancel_stops_the_child_cleans_scratch_and_keeps_measurements(tmp_path: Path) -> None:
+    settings = tiny(tmp_path, count=400, cutoffs=(10, 400), backends=("png", "lmdb"), repeats=5)
+    run = BenchmarkRun(settings)
+    run.start()
+    for event in run.events():
+        if isinstance(event, MeasurementRecorded):
+            run.cancel()
+    assert run.state.status == "cancelled"
+    assert 1 <= len(run.state.measurements) < len(plan_tasks(settings))
+    assert not run._process.is_alive()
+    assert list(tmp_path.iterdir()) == []
+    assert run.document()["status"] == "cancelled"
+
+
+def test_a_child_that_ignores_cancel_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "CANCEL_GRACE_S", 0.0)
+    run = BenchmarkRun(tiny(tmp_path, count=2000, cutoffs=(2000,), backends=("png",)))
+    run.start()
+    for event in run.events():
+        if isinstance(event, TaskStarted):
+            run.cancel()
+    assert run.state.status == "cancelled"
+    assert any("by force" in note for note in run.state.notes)
+    assert not run._process.is_alive()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_enough_space_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Tiny:
+        free = 10 << 20
+
+    monkeypatch.setattr(engine.shutil, "disk_usage", lambda path: Tiny)
+    with pytest.raises(SettingsError, match=r"needs about 1\.\d\d GB, 0\.01 GB is free") as caught:
+        BenchmarkRun(tiny(tmp_path, count=100_000, cutoffs=(100_000,))).start()
+    assert str(tmp_path) in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_settings_and_missing_data_are_refused_before_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="repeats must be at least 1"):
+        BenchmarkRun(tiny(tmp_path, repeats=0)).start()
+    with pytest.raises(Exception, match="does not exist"):
+        BenchmarkRun(tiny(tmp_path, data=str(tmp_path / "no-such-cifar"))).start()
+    with pytest.raises(SettingsError, match="work dir"):
+        BenchmarkRun(tiny(tmp_path, workdir=str(tmp_path / "missing"))).start()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_disk_full_mid_run_stops_with_the_error_and_keeps_what_was_measured(
+    tmp_path: Path,
+) -> None:
+    """The child inherits a 1 MiB file-size limit: n=5 fits, n=400 (1.2 MB) cannot."""
+    settings = tiny(
+        tmp_path, count=400, cutoffs=(5, 400), backends=("raw",), experiments=("store_many",)
+    )
+    run = BenchmarkRun(settings)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, hard))
+    try:
+        run.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    events = list(run.events())
+    assert run.state.status == "failed"
+    assert [r["n"] for r in run.state.measurements] == [5]
+    (error,) = run.state.errors
+    assert error["task"] == "raw store_many n=400" and "File too large" in error["message"]
+    assert isinstance(events[-1], RunFinished)
+    assert list(tmp_path.iterdir()) == []
+    assert run.document()["status"] == "failed"

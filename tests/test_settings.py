@@ -1,0 +1,59 @@
+"""Run settings: presets, overrides, the JSON round trip and every refusal in words."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from imgbench.core.settings import CLASSIC_CUTOFFS, PRESETS, RunSettings, preset, problems
+
+
+def test_defaults_follow_the_classic_study() -> None:
+    settings = RunSettings()
+    assert settings.cutoffs == CLASSIC_CUTOFFS == (10, 100, 1_000, 10_000, 100_000)
+    assert settings.repeats == 3 and settings.k == 1_000 and settings.durable
+    assert settings.target_count == 100_000
+    assert settings.k_for(10) == 10 and settings.k_for(100_000) == 1_000
+    assert PRESETS["classic"].count == 100_000
+    assert set(PRESETS["classic"].backends) == {"png", "lmdb", "hdf5", "raw"}
+
+
+def test_round_trip_through_a_dict() -> None:
+    settings = preset("quick", data="synthetic", backend_options={"png": {"workers": 2}})
+    record = settings.to_dict()
+    assert record["cutoffs"] == [10, 100, 1_000] and record["backends"][0] == "png"
+    assert RunSettings.from_dict(record) == settings
+    with pytest.raises(ValueError, match="unknown settings: colour"):
+        RunSettings.from_dict({**record, "colour": "red"})
+
+
+def test_preset_overrides_and_unknown_preset() -> None:
+    assert preset("quick", repeats=9).repeats == 9
+    with pytest.raises(ValueError, match="unknown preset 'fast'"):
+        preset("fast")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"backends": ("png", "zarr")}, "unknown backend zarr"),
+        ({"backends": ()}, "at least one backend"),
+        ({"experiments": ("read_fast",)}, "unknown experiment read_fast"),
+        ({"cutoffs": (0, 10)}, "cutoffs must be whole numbers"),
+        ({"count": 50, "cutoffs": (10, 100)}, "largest cutoff (100) is more than the count (50)"),
+        ({"repeats": 0}, "repeats must be at least 1"),
+        ({"k": 0}, "k must be at least 1"),
+        ({"cache": "lukewarm"}, "cache must be warm or cold"),
+        ({"backend_options": {"png": {"chunks": 3}}}, "unknown option chunks for png"),
+        ({"experiments": ("disk_usage",)}, "disk usage is measured on the stores"),
+    ],
+)
+def test_problems_are_named(change: dict[str, object], words: str) -> None:
+    found = problems(replace(RunSettings(), **change))  # type: ignore[arg-type]
+    assert any(words in problem for problem in found), found
+
+
+def test_good_settings_have_no_problems() -> None:
+    for settings in PRESETS.values():
+        assert problems(settings) == []
