@@ -45,7 +45,7 @@ class Hdf5Backend(Backend):
         self._compression = compression
         self._gzip_level = gzip_level
         self._writer: h5py.File | None = None
-        self._reader: h5py.File | None = None
+        self._reader: tuple[h5py.File, h5py.Dataset, h5py.Dataset] | None = None
 
     @property
     def path(self) -> Path:
@@ -132,9 +132,11 @@ class Hdf5Backend(Backend):
             self._writer = None
 
     def _datasets(self) -> tuple[h5py.Dataset, h5py.Dataset]:
+        """Open once per reader: looking a dataset up by name costs more than reading an image."""
         if self._reader is None:
-            self._reader = h5py.File(self.path, "r")
-        return self._reader["images"], self._reader["labels"]
+            handle = h5py.File(self.path, "r")
+            self._reader = (handle, handle["images"], handle["labels"])
+        return self._reader[1], self._reader[2]
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
         images, labels = self._datasets()
@@ -158,5 +160,5 @@ class Hdf5Backend(Backend):
 
     def _close_readers(self) -> None:
         if self._reader is not None:
-            self._reader.close()
+            self._reader[0].close()
             self._reader = None

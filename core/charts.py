@@ -1,0 +1,709 @@
+"""Chart and table data built once from a results document, for every front end.
+
+The headless CLI draws these with plotext and the Textual app with textual-plotext;
+both only translate a :class:`Chart` into calls, so the numbers, units and words a
+person reads are decided here, once. Nothing in this module imports a UI library.
+
+Log scales are done here, not by the plotting library: plotext 5 takes the log again
+on every redraw, so a log chart carries ``log10`` values on linear axes and tick
+labels in real units ("1 ms", "10 ms", ...). The x axis of every chart against n is
+``log10(n)`` because cutoffs grow tenfold; on a linear x four of five would touch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ChartKind = Literal["line", "bar", "stacked_bar"]
+Document = Mapping[str, Any]
+
+#: The order backends and experiments are shown in; unknown names follow, sorted.
+BACKEND_ORDER = ("png", "lmdb", "hdf5", "raw")
+EXPERIMENT_ORDER = ("store_single", "read_single", "store_many", "read_many", "read_random")
+EXPERIMENT_LABELS = {
+    "store_single": "store single",
+    "read_single": "read single",
+    "store_many": "store many",
+    "read_many": "read many",
+    "read_random": "read random",
+}
+BASELINE = "raw"
+#: Beyond this ratio of largest to smallest value, a linear axis hides the small ones.
+WIDE_RANGE = 100
+MISSING = "—"
+
+#: Columns of :func:`table_rows`; those in ``TABLE_NUMERIC_COLUMNS`` read best right-aligned.
+TABLE_COLUMNS = (
+    "backend",
+    "experiment",
+    "n",
+    "k",
+    "median",
+    "min",
+    "stdev",
+    "images/s",
+    "MB/s",
+    "disk",
+    "verified",
+)
+TABLE_NUMERIC_COLUMNS = frozenset(TABLE_COLUMNS[2:10])
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line, or one set of bars (one bar per category, in category order)."""
+
+    label: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything needed to draw one chart, already in the units a person reads.
+
+    For ``bar`` and ``stacked_bar`` the categories are ``x_tick_labels``, ``xs`` are
+    their positions 0, 1, 2, ... and each series has one y per category. Empty tick
+    tuples mean "let the plotting library choose". With ``log_y`` the ys are log10
+    values (for bars shifted so the lowest tick is 0, bars need a base) and only the
+    tick labels are in real units.
+    """
+
+    key: str
+    title: str
+    x_label: str
+    y_label: str
+    kind: ChartKind
+    series: tuple[Series, ...] = ()
+    x_ticks: tuple[float, ...] = ()
+    x_tick_labels: tuple[str, ...] = ()
+    y_ticks: tuple[float, ...] = ()
+    y_tick_labels: tuple[str, ...] = ()
+    log_y: bool = False
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to draw (the note says why)."""
+        return not any(series.ys for series in self.series)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The bar categories (empty for line charts)."""
+        return self.x_tick_labels if self.kind != "line" else ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measurement of a results document, read defensively (partial runs exist)."""
+
+    backend: str
+    experiment: str
+    n: int
+    k: int | None
+    median_s: float | None
+    min_s: float | None
+    stdev_s: float | None
+    images_per_s: float | None
+    mb_per_s: float | None
+    bytes_apparent: int | None
+    bytes_allocated: int | None
+    verified: bool | None
+
+
+# -- formatting for people ----------------------------------------------------------------
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration with three significant digits and a unit that suits it: "12.3 ms"."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return MISSING
+    if seconds == 0:
+        return "0 s"
+    for unit_s, unit in ((1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms"), (1.0, "s")):
+        if seconds < unit_s * 999.5:
+            return f"{_three_digits(seconds / unit_s)} {unit}"
+    if seconds < 3600 * 0.9995:
+        return f"{_three_digits(seconds / 60)} min"
+    return f"{_three_digits(seconds / 3600)} h"
+
+
+def format_bytes(size: float | None) -> str:
+    """A size in decimal units (1 kB = 1,000 B, as disks are sold): "1.23 GB"."""
+    if size is None or not math.isfinite(size) or size < 0:
+        return MISSING
+    if size < 999.5:
+        return f"{size:.0f} B"
+    factor, unit = _byte_unit(size)
+    return f"{_three_digits(size / factor)} {unit}"
+
+
+def format_count(count: float | None) -> str:
+    """A count as short as it stays exact enough: 10, 512, 1k, 12.3k, 100k, 1.5M."""
+    if count is None or not math.isfinite(count) or count < 0:
+        return MISSING
+    for factor, suffix in ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")):
+        scaled = count / factor
+        if float(f"{scaled:.3g}") < 1000:
+            return f"{scaled:.3g}{suffix}"
+    return f"{count / 1e12:.3g}T"
+
+
+def format_rate(value: float | None) -> str:
+    """A throughput figure (images/s or MB/s) with three significant digits."""
+    if value is None or not math.isfinite(value) or value < 0:
+        return MISSING
+    if value >= 999.5:
+        return f"{value:,.0f}"
+    return _three_digits(value)
+
+
+def format_ratio(ratio: float | None) -> str:
+    """A ratio of two medians: "0.52x", "3.10x"."""
+    if ratio is None or not math.isfinite(ratio):
+        return MISSING
+    return f"{_three_digits(ratio)}x"
+
+
+def experiment_label(experiment: str) -> str:
+    """The words for an experiment's key ("store_many" -> "store many")."""
+    return EXPERIMENT_LABELS.get(experiment, experiment.replace("_", " "))
+
+
+def seconds_decade_label(exponent: int) -> str:
+    """The label of the tick at 10**exponent seconds: -3 -> "1 ms", 1 -> "10 s"."""
+    if exponent >= 0:
+        return f"{10**exponent:,} s"
+    for unit_exponent, unit in ((-3, "ms"), (-6, "µs"), (-9, "ns")):
+        if exponent >= unit_exponent:
+            return f"{10 ** (exponent - unit_exponent)} {unit}"
+    return f"1e{exponent} s"
+
+
+def _three_digits(value: float) -> str:
+    if value >= 99.95:
+        return f"{value:.0f}"
+    if value >= 9.995:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _byte_unit(size: float) -> tuple[float, str]:
+    """The decimal unit that puts ``size`` between 1 and 1000."""
+    chosen = (1.0, "B")
+    for factor, unit in ((1e3, "kB"), (1e6, "MB"), (1e9, "GB"), (1e12, "TB")):
+        if size >= factor * 0.9995:
+            chosen = (factor, unit)
+    return chosen
+
+
+def _time_unit(largest_s: float) -> tuple[float, str]:
+    """µs, ms or s: the unit that keeps the largest value of a chart readable."""
+    if largest_s < 0.9995e-3:
+        return 1e-6, "µs"
+    if largest_s < 0.9995:
+        return 1e-3, "ms"
+    return 1.0, "s"
+
+
+# -- reading the document -----------------------------------------------------------------
+
+
+def measurement_rows(doc: Document) -> list[Row]:
+    """Every usable measurement, in display order; malformed entries are skipped."""
+    raw_rows = doc.get("measurements")
+    if not isinstance(raw_rows, list):
+        return []
+    rows = [row for row in (_parse_row(entry) for entry in raw_rows) if row is not None]
+    return sorted(rows, key=_row_order)
+
+
+def _parse_row(entry: Any) -> Row | None:
+    if not isinstance(entry, Mapping):
+        return None
+    backend, experiment, n = entry.get("backend"), entry.get("experiment"), _int(entry.get("n"))
+    if not isinstance(backend, str) or not isinstance(experiment, str) or n is None or n < 1:
+        return None
+    verified = entry.get("verified")
+    return Row(
+        backend=backend,
+        experiment=experiment,
+        n=n,
+        k=_int(entry.get("k")),
+        median_s=_number(entry.get("median_s")),
+        min_s=_number(entry.get("min_s")),
+        stdev_s=_number(entry.get("stdev_s")),
+        images_per_s=_number(entry.get("images_per_s")),
+        mb_per_s=_number(entry.get("mb_per_s")),
+        bytes_apparent=_int(entry.get("bytes_apparent")),
+        bytes_allocated=_int(entry.get("bytes_allocated")),
+        verified=verified if isinstance(verified, bool) else None,
+    )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _rank(name: str, order: Sequence[str]) -> tuple[int, str]:
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+def backend_rank(backend: str) -> tuple[int, str]:
+    """Sort key: png, lmdb, hdf5, raw, then any other backend by name."""
+    return _rank(backend, BACKEND_ORDER)
+
+
+def experiment_rank(experiment: str) -> tuple[int, str]:
+    """Sort key: stores before reads, one by one before many, random reads last."""
+    return _rank(experiment, EXPERIMENT_ORDER)
+
+
+def _row_order(row: Row) -> tuple[tuple[int, str], tuple[int, str], int]:
+    return (backend_rank(row.backend), experiment_rank(row.experiment), row.n)
+
+
+def backends_in(doc: Document) -> list[str]:
+    """The backends of the run: those it was set up with, then any others it measured."""
+    planned = _settings(doc).get("backends")
+    names = [name for name in planned if isinstance(name, str)] if isinstance(planned, list) else []
+    names += [row.backend for row in measurement_rows(doc)]
+    return sorted(dict.fromkeys(names), key=backend_rank)
+
+
+def _settings(doc: Document) -> Mapping[str, Any]:
+    settings = doc.get("settings")
+    return settings if isinstance(settings, Mapping) else {}
+
+
+def _by_key(doc: Document, experiment: str) -> dict[tuple[str, int], Row]:
+    """The rows of one experiment by (backend, n); of duplicates the first wins, as in results."""
+    found: dict[tuple[str, int], Row] = {}
+    for row in measurement_rows(doc):  # a stable sort: document order among equals
+        if row.experiment == experiment:
+            found.setdefault((row.backend, row.n), row)
+    return found
+
+
+def _medians(doc: Document, experiment: str) -> dict[str, list[tuple[int, float]]]:
+    """(n, median seconds) per backend, n ascending, positive medians only."""
+    found: dict[str, list[tuple[int, float]]] = {}
+    for (backend, n), row in _by_key(doc, experiment).items():
+        if row.median_s is not None and row.median_s > 0:
+            found.setdefault(backend, []).append((n, row.median_s))
+    return {backend: sorted(points) for backend, points in found.items()}
+
+
+def _absent_note(doc: Document, present: Iterable[str], *, what: str = "no data for") -> str:
+    missing = [name for name in backends_in(doc) if name not in set(present)]
+    return f"{what} {', '.join(missing)}" if missing else ""
+
+
+def _no_data(key: str, title: str, missing: str, kind: ChartKind = "line") -> Chart:
+    """A chart with nothing to draw and a note that says what the run lacks."""
+    note = f"no data: this run has no {missing}"
+    return Chart(key=key, title=title, x_label="", y_label="", kind=kind, note=note)
+
+
+def _dataset_shape(doc: Document) -> tuple[int, ...] | None:
+    dataset = doc.get("dataset")
+    shape = dataset.get("shape") if isinstance(dataset, Mapping) else None
+    if not isinstance(shape, list) or not shape or not all(_int(side) for side in shape):
+        return None
+    return tuple(int(side) for side in shape)
+
+
+# -- time against n -----------------------------------------------------------------------
+
+
+def store_time_chart(doc: Document, experiment: str = "store_many", log: bool = False) -> Chart:
+    """How long storing n images takes, per backend (the classic study's first plot)."""
+    title = f"Time to {experiment_label(experiment)} n images"
+    return _time_vs_n(doc, experiment, title, key=f"time-{experiment}", log=log)
+
+
+def read_time_chart(doc: Document, experiment: str = "read_many", log: bool = False) -> Chart:
+    """How long reading n images back takes, per backend."""
+    title = f"Time to {experiment_label(experiment)} n images"
+    return _time_vs_n(doc, experiment, title, key=f"time-{experiment}", log=log)
+
+
+def random_read_chart(doc: Document, log: bool = False) -> Chart:
+    """Reading k random ids out of a store of n: what a shuffled epoch asks for."""
+    k = _random_read_k(doc)
+    title = "Time to read k random images of n" + (f" (k = {k})" if k else "")
+    return _time_vs_n(doc, "read_random", title, key="time-read_random", log=log)
+
+
+def _random_read_k(doc: Document) -> str:
+    k = _int(_settings(doc).get("k"))
+    if k is None:
+        ks = [row.k for row in measurement_rows(doc) if row.experiment == "read_random" and row.k]
+        k = max(ks) if ks else None
+    return f"{k:,}, or n if smaller" if k is not None else ""
+
+
+def _time_vs_n(doc: Document, experiment: str, title: str, *, key: str, log: bool) -> Chart:
+    medians = _medians(doc, experiment)
+    if not medians:
+        return _no_data(key, title, f"{experiment_label(experiment)} measurements")
+    x_ticks, x_labels = _n_ticks(sorted({n for points in medians.values() for n, _ in points}))
+    notes = [_absent_note(doc, medians)]
+    if log:
+        series = _time_series(medians, math.log10)
+        y_ticks, y_labels = _decade_ticks([y for s in series for y in s.ys])
+        y_label = "median time (log scale)"
+    else:
+        seconds = [s for points in medians.values() for _, s in points]
+        factor, unit = _time_unit(max(seconds))
+        series = _time_series(medians, lambda value: value / factor)
+        y_ticks, y_labels, y_label = (), (), f"median time ({unit})"
+        if max(seconds) > WIDE_RANGE * min(seconds):
+            notes.append("the log scale shows the smaller times")
+    return Chart(
+        key=key,
+        title=title,
+        x_label="images, n (log scale)",
+        y_label=y_label,
+        kind="line",
+        series=series,
+        x_ticks=x_ticks,
+        x_tick_labels=x_labels,
+        y_ticks=y_ticks,
+        y_tick_labels=y_labels,
+        log_y=log,
+        note="; ".join(note for note in notes if note),
+    )
+
+
+def _time_series(
+    medians: Mapping[str, Sequence[tuple[int, float]]], scale: Callable[[float], float]
+) -> tuple[Series, ...]:
+    """One line per backend, in backend order: x = log10(n), y = scale(median seconds)."""
+    series = (
+        Series(backend, _log_n(points), tuple(scale(seconds) for _, seconds in points))
+        for backend, points in medians.items()
+    )
+    return _in_backend_order(series)
+
+
+def _log_n(points: Sequence[tuple[int, float]]) -> tuple[float, ...]:
+    return tuple(math.log10(n) for n, _ in points)
+
+
+def _n_ticks(ns: Sequence[int]) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """A tick at every cutoff measured, at log10(n), labelled "10", "1k", "100k"."""
+    return tuple(math.log10(n) for n in ns), tuple(format_count(n) for n in ns)
+
+
+def _decade_ticks(log_values: Sequence[float]) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Ticks at every power of ten around the values, labelled in seconds."""
+    low, high = _decade_span(log_values)
+    exponents = range(low, high + 1)
+    return tuple(float(e) for e in exponents), tuple(seconds_decade_label(e) for e in exponents)
+
+
+def _decade_span(log_values: Sequence[float]) -> tuple[int, int]:
+    """The whole powers of ten that enclose the values, at least one decade apart."""
+    # A hair of tolerance so 1e-3 s (log10 = -2.9999999999999996) counts as 1 ms.
+    low = math.floor(min(log_values) + 1e-9)
+    high = math.ceil(max(log_values) - 1e-9)
+    return low, max(high, low + 1)
+
+
+def _in_backend_order(series: Iterable[Series]) -> tuple[Series, ...]:
+    return tuple(sorted(series, key=lambda s: backend_rank(s.label)))
+
+
+# -- one image at a time ------------------------------------------------------------------
+
+
+def single_image_chart(doc: Document, log: bool = False) -> Chart:
+    """Time per image when storing or reading one at a time, bars per backend.
+
+    Bars at the largest n each backend reached, because the per-image cost is what a
+    data loader's ``__getitem__`` or a streaming writer pays, and it is flattest there.
+    """
+    key, title = "single-image", "Time per image, one image at a time"
+    per_image = {e: _per_image_at_largest_n(doc, e) for e in ("store_single", "read_single")}
+    backends = [b for b in backends_in(doc) if any(b in found for found in per_image.values())]
+    if not backends:
+        return _no_data(key, title, "one-by-one store or read measurements", kind="bar")
+    labels = tuple(_category_with_n(b, per_image, backends) for b in backends)
+    values = {
+        experiment: [found[b][1] if b in found else 0.0 for b in backends]
+        for experiment, found in per_image.items()
+        if found
+    }
+    notes = [_absent_note(doc, backends)]
+    notes += [f"no {experiment_label(e)} data" for e, found in per_image.items() if not found]
+    note = "; ".join(n for n in notes if n)
+    positions = tuple(float(i) for i in range(len(backends)))
+    names = {"store_single": "store one", "read_single": "read one"}
+    if log:
+        return _log_bars(key, title, labels, positions, values, names, note)
+    factor, unit = _time_unit(max(v for vs in values.values() for v in vs))
+    series = tuple(
+        Series(names[e], positions, tuple(v / factor for v in vs)) for e, vs in values.items()
+    )
+    return Chart(
+        key=key,
+        title=title,
+        x_label="backend",
+        y_label=f"median time per image ({unit})",
+        kind="bar",
+        series=series,
+        x_ticks=positions,
+        x_tick_labels=labels,
+        note=note,
+    )
+
+
+def _per_image_at_largest_n(doc: Document, experiment: str) -> dict[str, tuple[int, float]]:
+    """(largest n, median seconds / n) per backend."""
+    return {
+        backend: (points[-1][0], points[-1][1] / points[-1][0])
+        for backend, points in _medians(doc, experiment).items()
+    }
+
+
+def _category_with_n(
+    backend: str, per_image: Mapping[str, Mapping[str, tuple[int, float]]], backends: list[str]
+) -> str:
+    """The backend's name, plus its n when backends reached different cutoffs."""
+    reached = {found[b][0] for found in per_image.values() for b in backends if b in found}
+    if len(reached) <= 1:
+        return backend
+    own = max(found[backend][0] for found in per_image.values() if backend in found)
+    return f"{backend} @{format_count(own)}"
+
+
+def _log_bars(
+    key: str,
+    title: str,
+    labels: tuple[str, ...],
+    positions: tuple[float, ...],
+    values: Mapping[str, list[float]],
+    names: Mapping[str, str],
+    note: str,
+) -> Chart:
+    """Bars on a log axis: heights are log10(value) above the lowest decade tick."""
+    logs = [math.log10(v) for vs in values.values() for v in vs if v > 0]
+    low, high = _decade_span(logs)
+    series = tuple(
+        Series(names[e], positions, tuple(math.log10(v) - low if v > 0 else 0.0 for v in vs))
+        for e, vs in values.items()
+    )
+    exponents = range(low, high + 1)
+    return Chart(
+        key=key,
+        title=title,
+        x_label="backend",
+        y_label="median time per image (log scale)",
+        kind="bar",
+        series=series,
+        x_ticks=positions,
+        x_tick_labels=labels,
+        y_ticks=tuple(float(e - low) for e in exponents),
+        y_tick_labels=tuple(seconds_decade_label(e) for e in exponents),
+        log_y=True,
+        note=note,
+    )
+
+
+# -- disk ---------------------------------------------------------------------------------
+
+
+def _store_sizes(doc: Document, *, allocated: bool) -> dict[str, dict[int, int]]:
+    """Bytes of the store holding n images, per backend and n: store_many, else store_single."""
+    sizes: dict[str, dict[int, int]] = {}
+    for experiment in ("store_single", "store_many"):  # store_many last, so it wins
+        for (backend, n), row in _by_key(doc, experiment).items():
+            size = row.bytes_allocated if allocated else row.bytes_apparent
+            if size is None:
+                size = row.bytes_apparent if allocated else row.bytes_allocated
+            if size is not None:
+                sizes.setdefault(backend, {})[n] = size
+    return sizes
+
+
+def disk_usage_chart(doc: Document) -> Chart:
+    """Disk used per backend, one stacked segment per cutoff, as the classic study drew it."""
+    key, title = "disk-usage", "Disk used by the stores of n images"
+    sizes = _store_sizes(doc, allocated=True)
+    if not sizes:
+        return _no_data(key, title, "store sizes (disk usage not measured)", kind="stacked_bar")
+    backends = [b for b in backends_in(doc) if b in sizes]
+    ns = sorted({n for per_n in sizes.values() for n in per_n})
+    factor, unit = _byte_unit(max(sum(per_n.values()) for per_n in sizes.values()))
+    positions = tuple(float(i) for i in range(len(backends)))
+    series = tuple(
+        Series(
+            f"n={format_count(n)}", positions, tuple(sizes[b].get(n, 0) / factor for b in backends)
+        )
+        for n in ns
+    )
+    notes = ["a segment is the store of n images on disk (allocated); a bar is their sum"]
+    gaps = [f"{b} n={format_count(n)}" for b in backends for n in ns if n not in sizes[b]]
+    if gaps:
+        notes.append(f"missing: {', '.join(gaps)}")
+    notes.append(_absent_note(doc, backends))
+    return Chart(
+        key=key,
+        title=title,
+        x_label="backend",
+        y_label=f"disk used ({unit})",
+        kind="stacked_bar",
+        series=series,
+        x_ticks=positions,
+        x_tick_labels=tuple(backends),
+        note="; ".join(n for n in notes if n),
+    )
+
+
+def bytes_per_image_chart(doc: Document) -> Chart:
+    """File bytes per image at the largest n, next to the image's own pixel bytes."""
+    key, title = "bytes-per-image", "Bytes per image in the largest store"
+    sizes = _store_sizes(doc, allocated=False)
+    if not sizes:
+        return _no_data(key, title, "store sizes (disk usage not measured)", kind="bar")
+    backends = [b for b in backends_in(doc) if b in sizes]
+    largest = {b: max(sizes[b]) for b in backends}
+    same_n = len(set(largest.values())) == 1
+    labels = [b if same_n else f"{b} @{format_count(largest[b])}" for b in backends]
+    values = [sizes[b][largest[b]] / largest[b] for b in backends]
+    shape = _dataset_shape(doc)
+    notes = []
+    if shape is not None:
+        labels.append("pixels")
+        values.append(float(math.prod(shape)))
+        sides = "x".join(str(side) for side in shape)
+        notes.append(f"pixels: {sides} = {math.prod(shape):,} B, the image uncompressed")
+    if same_n:
+        notes.append(f"at n = {next(iter(largest.values())):,}; apparent size (ls -l)")
+    notes.append(_absent_note(doc, backends))
+    factor, unit = _byte_unit(max(values))
+    positions = tuple(float(i) for i in range(len(labels)))
+    return Chart(
+        key=key,
+        title=title,
+        x_label="backend",
+        y_label=f"bytes per image ({unit})",
+        kind="bar",
+        series=(Series("bytes per image", positions, tuple(v / factor for v in values)),),
+        x_ticks=positions,
+        x_tick_labels=tuple(labels),
+        note="; ".join(n for n in notes if n),
+    )
+
+
+# -- against the raw baseline -------------------------------------------------------------
+
+
+def throughput_vs_raw_chart(doc: Document, experiment: str = "store_many") -> Chart:
+    """Each backend's images per second as a share of raw .npy's, at every n."""
+    key = f"vs-raw-{experiment}"
+    title = f"{experiment_label(experiment).capitalize()}: throughput as % of raw .npy"
+    medians = {b: dict(points) for b, points in _medians(doc, experiment).items()}
+    if not medians:
+        return _no_data(key, title, f"{experiment_label(experiment)} measurements", kind="bar")
+    baseline = medians.pop(BASELINE, {})
+    if not baseline:
+        note = f"no data: the raw baseline has no {experiment_label(experiment)} measurements"
+        return Chart(key=key, title=title, x_label="", y_label="", kind="bar", note=note)
+    backends = [b for b in backends_in(doc) if b in medians]
+    if not backends:
+        note = "no data: only the raw baseline was measured"
+        return Chart(key=key, title=title, x_label="", y_label="", kind="bar", note=note)
+    ns = sorted(baseline)
+    positions = tuple(float(i) for i in range(len(ns)))
+    series = tuple(
+        Series(b, positions, tuple(_share(baseline[n], medians[b].get(n)) for n in ns))
+        for b in backends
+    )
+    gaps = [f"{b} n={format_count(n)}" for b in backends for n in ns if n not in medians[b]]
+    notes = ["raw = 100%; higher is faster"]
+    if gaps:
+        notes.append(f"missing: {', '.join(gaps)}")
+    notes.append(_absent_note(doc, [*backends, BASELINE]))
+    return Chart(
+        key=key,
+        title=title,
+        x_label="images, n",
+        y_label="% of raw's images/s",
+        kind="bar",
+        series=series,
+        x_ticks=positions,
+        x_tick_labels=tuple(f"n={format_count(n)}" for n in ns),
+        note="; ".join(n for n in notes if n),
+    )
+
+
+def _share(baseline_s: float, backend_s: float | None) -> float:
+    """Throughput relative to the baseline in percent: same images, so a ratio of times."""
+    return 100.0 * baseline_s / backend_s if backend_s else 0.0
+
+
+# -- everything ---------------------------------------------------------------------------
+
+
+def all_charts(doc: Document, log: bool = False) -> list[Chart]:
+    """Every chart of a results document, in reading order."""
+    return [
+        store_time_chart(doc, log=log),
+        read_time_chart(doc, log=log),
+        single_image_chart(doc, log=log),
+        random_read_chart(doc, log=log),
+        disk_usage_chart(doc),
+        bytes_per_image_chart(doc),
+        throughput_vs_raw_chart(doc, "store_many"),
+        throughput_vs_raw_chart(doc, "read_many"),
+    ]
+
+
+def table_rows(doc: Document) -> list[tuple[str, ...]]:
+    """Every measurement as display-ready cells, in the order of ``TABLE_COLUMNS``."""
+    return [_cells(row) for row in measurement_rows(doc)]
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    disk = row.bytes_allocated if row.bytes_allocated is not None else row.bytes_apparent
+    return (
+        row.backend,
+        experiment_label(row.experiment),
+        f"{row.n:,}",
+        f"{row.k:,}" if row.k is not None else MISSING,
+        format_seconds(row.median_s),
+        format_seconds(row.min_s),
+        format_seconds(row.stdev_s),
+        format_rate(row.images_per_s),
+        format_rate(row.mb_per_s),
+        format_bytes(disk) if disk is not None else "",
+        {True: "yes", False: "NO", None: ""}[row.verified],
+    )
+
+
+def largest_n_medians(
+    doc: Document,
+) -> tuple[list[str], dict[str, int], dict[tuple[str, str], Row]]:
+    """For a summary: experiments present, the largest n of each, and its rows by backend.
+
+    Returns (experiments in display order, largest n per experiment, row per
+    (backend, experiment) at that n). A backend that did not reach it has no row.
+    """
+    rows = measurement_rows(doc)
+    experiments = sorted({r.experiment for r in rows}, key=experiment_rank)
+    largest = {e: max(r.n for r in rows if r.experiment == e) for e in experiments}
+    at_largest = {(r.backend, r.experiment): r for r in rows if r.n == largest[r.experiment]}
+    return experiments, largest, at_largest

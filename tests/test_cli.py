@@ -1,0 +1,209 @@
+"""The command line as a person uses it: real processes, exit codes, files on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cifar_fixtures import write_cifar10_folder
+from imgbench.core.results import load_document
+
+TINY = ["--count", "30", "--cutoffs", "10,30", "--repeats", "1", "--warmup", "0", "-k", "5"]
+
+
+def imgbench(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 180):
+    return subprocess.run(
+        [sys.executable, "-m", "imgbench.tui.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
+
+
+def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_run_on_synthetic_data_then_show_and_compare(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    result = imgbench(
+        "run", "--data", "synthetic", *TINY, "--workdir", str(work), "-o", "a.json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "synthetic" in result.stderr and "saved to" in result.stderr
+    document = load_document(tmp_path / "a.json")
+    assert document["status"] == "complete" and document["dataset"]["count"] == 30
+    assert len(document["measurements"]) == 2 * 4 * 5
+    assert all(m["verified"] for m in document["measurements"] if m["experiment"][:4] == "read")
+    assert list(work.iterdir()) == []  # scratch removed
+    assert "lmdb" in result.stdout  # the summary table
+
+    shown = imgbench("show", "a.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "read many" in shown.stdout and "hdf5" in shown.stdout
+    assert imgbench("show", "a.json", "--log", cwd=tmp_path).returncode == 0
+
+    second = imgbench(
+        "run",
+        "--data",
+        "synthetic",
+        *TINY,
+        "--backends",
+        "lmdb,raw",
+        "--workdir",
+        str(work),
+        "-o",
+        "b.json",
+        cwd=tmp_path,
+    )
+    assert second.returncode == 0, second.stderr
+    compared = imgbench("compare", "a.json", "b.json", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    assert "lmdb" in compared.stdout and "raw" in compared.stdout
+
+
+def test_run_on_a_cifar_folder(tmp_path: Path) -> None:
+    folder = write_cifar10_folder(tmp_path / "data", n_per_batch=6)
+    result = imgbench(
+        "run",
+        "--data",
+        str(folder),
+        "--backends",
+        "hdf5,raw",
+        *TINY,
+        "--workdir",
+        str(tmp_path),
+        "-o",
+        "c.json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    dataset = load_document(tmp_path / "c.json")["dataset"]
+    assert dataset["source"] == "cifar10" and dataset["count"] == 30  # 5 x 6 tiled to 30
+    assert dataset["path"] == str(folder)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--data", "/no/such/cifar"], ["/no/such/cifar", "does not exist"]),
+        (["run", "--backends", "png,zarr"], ["zarr", "choose from"]),
+        (["run", "--cutoffs", "10,ten"], ["numbers separated by commas"]),
+        (["run", "--count", "5", "--cutoffs", "10"], ["largest cutoff"]),
+        (["run", "--workdir", "/no/such/dir"], ["work dir"]),
+        (["run", "--cache", "hot"], ["invalid choice"]),
+        (["show", "missing.json"], ["missing.json"]),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_code_2(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
+    assert_one_line_refusal(imgbench(*args, cwd=tmp_path), *words)
+
+
+def test_unwritable_output_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = imgbench(
+        "run",
+        "--data",
+        "synthetic",
+        *TINY,
+        "--workdir",
+        str(work),
+        "-o",
+        "file/r.json",
+        cwd=tmp_path,
+    )
+    assert_one_line_refusal(result, "file")
+    assert list(work.iterdir()) == []  # nothing was started
+
+
+def test_corrupt_and_future_results_files_are_explained_and_untouched(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"schema": "imgbench.results/1", "measure')
+    assert_one_line_refusal(imgbench("show", "corrupt.json", cwd=tmp_path), "corrupt.json")
+    assert corrupt.read_text() == '{"schema": "imgbench.results/1", "measure'
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({"schema": "imgbench.results/9"}))
+    assert_one_line_refusal(imgbench("show", "future.json", cwd=tmp_path), "newer")
+    assert_one_line_refusal(
+        imgbench("compare", "future.json", "corrupt.json", cwd=tmp_path), "future.json"
+    )
+
+
+def processes_with_marker(marker: str) -> list[int]:
+    """Processes whose environment carries ``marker``: the CLI and anything it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_ctrl_c_cancels_cleanly_and_saves_partial_results(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    marker = f"IMGBENCH_TEST_{uuid.uuid4().hex}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "imgbench.tui.cli",
+            "run",
+            "--data",
+            "synthetic",
+            "--count",
+            "3000",
+            "--cutoffs",
+            "10,3000",
+            "--repeats",
+            "5",
+            "-o",
+            "r.json",
+            "--workdir",
+            str(work),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, marker: "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(work.iterdir()) and time.monotonic() < deadline:  # the scratch folder appears
+        time.sleep(0.1)
+    time.sleep(2.0)  # let it measure something
+    os.killpg(process.pid, signal.SIGINT)  # ctrl+c reaches the whole foreground group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    document = load_document(tmp_path / "r.json")
+    assert document["status"] == "cancelled"
+    assert len(document["measurements"]) > 0
+    assert list(work.iterdir()) == []
+    time.sleep(0.5)
+    assert processes_with_marker(marker) == []

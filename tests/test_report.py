@@ -1,0 +1,303 @@
+"""The headless reports: header, tables, plotext charts and comparisons, read as text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from result_docs import (
+    ALL_BACKENDS,
+    cancelled_document,
+    make_document,
+    with_changes,
+    with_times_scaled,
+)
+from rich.console import Console
+
+from imgbench.core.charts import (
+    Chart,
+    Series,
+    all_charts,
+    disk_usage_chart,
+    single_image_chart,
+    store_time_chart,
+    throughput_vs_raw_chart,
+)
+from imgbench.core.results import compare_documents
+from imgbench.tui.report import (
+    chart_canvas,
+    charts_to_show,
+    draw_chart,
+    render_chart,
+    render_comparison,
+    render_document,
+    render_summary,
+)
+
+CUTOFFS = (10, 100, 1_000)
+
+
+def recording(width: int = 120, *, colour: bool = False) -> Console:
+    if colour:
+        return Console(record=True, width=width, force_terminal=True, color_system="standard")
+    return Console(record=True, width=width)
+
+
+def document_text(doc: dict[str, Any], width: int = 120, **options: Any) -> str:
+    console = recording(width)
+    render_document(doc, console, width=width, **options)
+    return console.export_text()
+
+
+def widest_line(text: str) -> int:
+    return max(len(line.rstrip()) for line in text.splitlines())
+
+
+# -- plotext canvases -----------------------------------------------------------------------
+
+
+def test_line_chart_canvas_has_title_legend_and_tick_labels() -> None:
+    chart = store_time_chart(make_document(cutoffs=CUTOFFS), log=True)
+    canvas = chart_canvas(chart, width=90, height=20)
+    for text in (chart.title, "png", "lmdb", "hdf5", "raw", "1k", "100 ms", "1 ms"):
+        assert text in canvas
+    assert "\x1b[" in canvas  # coloured series; rich decides whether to keep the colour
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        disk_usage_chart(make_document(cutoffs=CUTOFFS)),
+        throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS)),
+        single_image_chart(make_document(cutoffs=CUTOFFS), log=True),
+    ],
+    ids=["stacked", "grouped", "log-bars"],
+)
+def test_bar_chart_canvas_names_every_series_and_category(chart: Chart) -> None:
+    canvas = chart_canvas(chart, width=90, height=20)
+    for label in [s.label for s in chart.series] + list(chart.categories):
+        assert label in canvas
+
+
+def test_a_single_series_bar_chart_draws_without_a_legend() -> None:
+    chart = Chart(
+        key="one",
+        title="One series",
+        x_label="backend",
+        y_label="kB",
+        kind="bar",
+        series=(Series("only", (0.0, 1.0), (2.0, 3.0)),),
+        x_ticks=(0.0, 1.0),
+        x_tick_labels=("png", "lmdb"),
+    )
+    canvas = chart_canvas(chart, width=60, height=15)
+    assert "png" in canvas and "lmdb" in canvas and "only" not in canvas
+
+
+@pytest.mark.parametrize("width", [60, 150])
+def test_canvas_is_as_wide_as_asked_whatever_the_terminal(width: int) -> None:
+    chart = store_time_chart(make_document(cutoffs=CUTOFFS))
+    console = recording(200)
+    render_chart(chart, console, width=width)
+    canvas = console.export_text().split(chart.note)[0]
+    assert widest_line(canvas) == width
+
+
+def test_canvas_keeps_to_the_width_it_is_given() -> None:
+    chart = store_time_chart(make_document(cutoffs=CUTOFFS))
+    console = recording(200)
+    render_document(make_document(cutoffs=CUTOFFS), console, width=60)
+    assert widest_line(console.export_text().split(chart.title)[1]) <= 60
+
+
+# -- a whole document -----------------------------------------------------------------------
+
+
+def test_document_header_says_what_ran_where() -> None:
+    text = document_text(make_document(cutoffs=CUTOFFS))
+    assert "imgbench 0.1.0" in text
+    assert "complete" in text
+    assert "synthetic · 1,000 images of 32x32x3 · sha256 ab12ab12ab12…" in text
+    assert "n = 10, 100, 1k" in text and "3 repeats + 1 warm-up" in text
+    assert "warm cache" in text and "durable (synced)" in text
+    assert "Python 3.11.9" in text and "8 cores" in text and "32.0 GB RAM" in text
+    assert "work dir on ext4" in text
+
+
+def test_document_has_the_table_and_every_chart() -> None:
+    doc = make_document(cutoffs=CUTOFFS)
+    text = document_text(doc)
+    assert "Measurements" in text and "verified" in text and "stdev" in text
+    for chart in all_charts(doc):
+        assert chart.title in text
+    assert "store single" in text and "3.20 ms" in text  # png store_single n=10
+
+
+def test_log_document_labels_ticks_in_real_units() -> None:
+    text = document_text(make_document(cutoffs=CUTOFFS), log=True)
+    assert "median time (log scale)" in text
+    assert "100 ms" in text and "10 µs" in text
+
+
+def test_cancelled_document_shows_status_notes_errors_and_partial_charts() -> None:
+    doc = cancelled_document()
+    doc["errors"] = [{"task": "hdf5 store_many n=1,000", "message": "disk full"}]
+    text = document_text(doc)
+    assert "cancelled" in text
+    assert "note: cancelled by the user" in text
+    assert "error: hdf5 store_many n=1,000: disk full" in text
+    assert "missing: hdf5 n=1k, raw n=1k" in text
+    assert "hdf5 @100" in text
+
+
+def test_document_without_an_experiment_still_renders() -> None:
+    doc = make_document(cutoffs=CUTOFFS, experiments=("store_many", "read_many"))
+    text = document_text(doc)
+    assert "no data: this run has no read random measurements" in text
+    assert "no data: this run has no one-by-one store or read measurements" in text
+    assert store_time_chart(doc).title in text
+
+
+def test_document_without_measurements_or_sections_still_renders() -> None:
+    doc = with_changes(make_document(), measurements=[], environment={}, dataset={})
+    text = document_text(doc)
+    assert "no measurements" in text
+    assert "data: not recorded" in text and "machine: not recorded" in text
+    assert text.count("no data:") == len(charts_to_show(doc, None)) == len(all_charts(doc)) + 2
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_document_fits_80_columns(log: bool) -> None:
+    text = document_text(make_document(), width=80, log=log)
+    assert widest_line(text) <= 80
+    assert "a wider terminal shows k, min and stdev" in text
+    assert "store single" in text and "100 ms" in text  # cells are not cut short
+
+
+def test_failed_verification_is_shown() -> None:
+    doc = make_document(backends=("lmdb",), experiments=("read_many",), cutoffs=(10,))
+    doc["measurements"][0]["verified"] = False
+    assert "NO" in document_text(doc)
+
+
+# -- summary --------------------------------------------------------------------------------
+
+
+def test_summary_shows_medians_at_the_largest_n() -> None:
+    console = recording()
+    render_summary(make_document(cutoffs=CUTOFFS), console)
+    text = console.export_text()
+    assert "Median time at n = 1,000" in text
+    for backend in ALL_BACKENDS:
+        assert backend in text
+    assert "2.00 s" in text  # lmdb store_single, n = 1,000 (a sync per image)
+    assert "disk" in text and "4.10 MB" in text  # png store_many, n = 1,000
+
+
+def test_summary_of_a_cancelled_run_marks_what_is_missing() -> None:
+    console = recording()
+    render_summary(cancelled_document(), console)
+    text = console.export_text()
+    assert "Median time at the largest n" in text
+    assert "n=1k" in text and "n=100" in text
+    hdf5_line = next(line for line in text.splitlines() if "hdf5" in line)
+    assert "—" in hdf5_line
+
+
+def test_summary_highlights_the_fastest_in_green() -> None:
+    console = recording(colour=True)
+    render_summary(make_document(cutoffs=CUTOFFS), console)
+    styled = console.export_text(styles=True)
+    raw_line = next(line for line in styled.splitlines() if "raw" in line)
+    png_line = next(line for line in styled.splitlines() if "png" in line)
+    assert re.search(r"\x1b\[1;32m\s*1\.20 ms", raw_line)  # raw is fastest at read_many
+    assert "\x1b[1;32m" not in png_line
+
+
+def test_summary_without_measurements() -> None:
+    console = recording()
+    render_summary(with_changes(make_document(), measurements=[]), console)
+    assert "No measurements" in console.export_text()
+
+
+# -- comparison -----------------------------------------------------------------------------
+
+
+def compare(
+    doc_a: dict[str, Any], doc_b: dict[str, Any], *, colour: bool = False
+) -> tuple[str, str]:
+    console = recording(colour=colour)
+    comparison = compare_documents(doc_a, doc_b)
+    render_comparison(doc_a, doc_b, comparison, console, names=("before.json", "after.json"))
+    return console.export_text(clear=False), console.export_text(styles=True) if colour else ""
+
+
+def test_comparison_of_the_same_setup_shows_ratios_in_words() -> None:
+    doc_a = make_document(cutoffs=CUTOFFS)
+    doc_b = with_times_scaled(doc_a, {"png": 2.0, "lmdb": 0.5})
+    text, _ = compare(doc_a, doc_b)
+    assert "A = before.json" in text and "B = after.json" in text
+    assert "Same data set" in text and "Same settings" in text and "Same environment" in text
+    assert "2.00x slower" in text and "2.00x faster" in text and "within 5%" in text
+    png_line = next(line for line in text.splitlines() if "png" in line and "read many" in line)
+    assert "2.00x" in png_line and "slower" in png_line
+
+
+def test_comparison_colours_faster_green_and_slower_red() -> None:
+    doc_a = make_document(cutoffs=(10,))
+    doc_b = with_times_scaled(doc_a, {"png": 2.0, "lmdb": 0.5})
+    _, styled = compare(doc_a, doc_b, colour=True)
+    assert "\x1b[32m0.50x" in styled  # lmdb: B faster
+    assert "\x1b[31m2.00x" in styled  # png: B slower
+
+
+def test_comparison_says_when_data_and_settings_differ() -> None:
+    doc_a = make_document(cutoffs=CUTOFFS)
+    doc_b = make_document(cutoffs=CUTOFFS, sha256="cd34" * 16, settings={"repeats": 5})
+    doc_b["environment"]["cpu"] = "Apple M2"
+    text, _ = compare(doc_a, doc_b)
+    assert "Different data sets" in text
+    assert "A ab12ab12ab12…" in text and "B cd34cd34cd34…" in text
+    assert "Different settings" in text and "repeats: A 3, B 5" in text
+    assert "Different environment" in text and "cpu: A AMD EPYC 7B13, B Apple M2" in text
+
+
+def test_comparison_lists_rows_only_in_one_file() -> None:
+    doc_a = make_document(cutoffs=CUTOFFS)
+    doc_b = cancelled_document()
+    text, _ = compare(doc_a, doc_b)
+    assert "B = after.json (cancelled run: partial results)" in text
+    assert "A = before.json\n" in text
+    assert "Only in A:" in text and "hdf5 store many n=1k" in text
+    assert "Only in B:" not in text
+
+
+def test_comparison_with_nothing_in_common() -> None:
+    doc_a = make_document(backends=("png",))
+    doc_b = make_document(backends=("lmdb",))
+    text, _ = compare(doc_a, doc_b)
+    assert "nothing measured in both" in text
+    assert "Only in A:" in text and "Only in B:" in text
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_draw_chart_works_on_a_textual_plotext_figure_across_redraws(log: bool) -> None:
+    from textual_plotext import PlotextPlot
+
+    figure = PlotextPlot().plt
+    for chart in all_charts(make_document(cutoffs=CUTOFFS), log=log):
+        figure.clear_figure()
+        figure.plotsize(90, 20)
+        draw_chart(figure, chart, height=20)
+        drawings = [figure.build() for _ in range(3)]  # the widget rebuilds on every render
+        assert drawings[0] == drawings[2]
+        assert chart.title in drawings[0]
+
+
+def test_time_charts_come_in_both_scales_unless_one_is_asked_for() -> None:
+    doc = make_document()
+    both = [(chart.key, chart.log_y) for chart in charts_to_show(doc, None)[:4]]
+    assert [log for _, log in both] == [False, True, False, True]
+    assert all(chart.log_y for chart in charts_to_show(doc, True)[:2])
+    assert not any(chart.log_y for chart in charts_to_show(doc, False))

@@ -1,0 +1,305 @@
+"""The headless command line: ``imgbench run | show | compare``.
+
+Exit codes: 0 success, 1 the run failed, 2 bad input (one line on stderr, no
+traceback), 130 interrupted (ctrl+c cancels cleanly and keeps partial results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from imgbench.core import __version__
+from imgbench.core.backends import BACKENDS
+from imgbench.core.discovery import discover_data
+from imgbench.core.engine import BenchmarkRun
+from imgbench.core.errors import ImgbenchError
+from imgbench.core.events import Progress as ProgressEvent
+from imgbench.core.events import RunFinished, TaskFailed, TaskStarted
+from imgbench.core.results import check_output_path, compare_documents, load_document, save_document
+from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
+
+from .report import render_comparison, render_document, render_summary
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+SOURCE_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "synthetic": "synthetic"}
+
+
+class BadInput(Exception):
+    """A one-line reason to stop with exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad flag gets one line on stderr (and exit code 2), not the usage."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console script entry point."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        result: int = args.handler(args)
+    except (BadInput, ImgbenchError, ValueError) as error:
+        print(f"imgbench: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="imgbench",
+        description="How should I store my images? PNG files, LMDB or HDF5, measured here.",
+    )
+    parser.add_argument("--version", action="version", version=f"imgbench {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(commands)
+    show = commands.add_parser("show", help="tables and charts of a results file")
+    show.add_argument("file", type=Path)
+    scale = show.add_mutually_exclusive_group()
+    scale.add_argument(
+        "--log",
+        dest="log",
+        action="store_true",
+        default=None,
+        help="time charts on log axes only (default: linear and log)",
+    )
+    scale.add_argument("--linear", dest="log", action="store_false", help="linear axes only")
+    show.set_defaults(handler=command_show)
+    compare = commands.add_parser("compare", help="ratios between two results files")
+    compare.add_argument("a", type=Path)
+    compare.add_argument("b", type=Path)
+    compare.set_defaults(handler=command_compare)
+    return parser
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the benchmark",
+        description="Run the benchmark and save the results as JSON. Flags override the preset.",
+    )
+    run.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="classic",
+        help="classic: the study (100,000 images, cutoffs 10..100,000); "
+        "quick: under a minute; thorough: more repeats (default: classic)",
+    )
+    run.add_argument(
+        "--data",
+        help="'synthetic', a CIFAR folder or .tar.gz archive "
+        "(default: a CIFAR set found in . or the data dir, else synthetic)",
+    )
+    run.add_argument(
+        "--count", type=_positive, help="images after tiling (default: largest cutoff)"
+    )
+    run.add_argument(
+        "--backends", type=_names(tuple(BACKENDS)), help="comma list of " + ",".join(BACKENDS)
+    )
+    run.add_argument(
+        "--experiments", type=_names(EXPERIMENTS), help="comma list of " + ",".join(EXPERIMENTS)
+    )
+    run.add_argument("--cutoffs", type=_numbers, help="comma list, e.g. 10,100,1000")
+    run.add_argument("--repeats", type=_positive, help="timed samples per measurement")
+    run.add_argument("--warmup", type=int, help="untimed samples first")
+    run.add_argument("-k", type=_positive, dest="k", help="random-read size (capped at n)")
+    run.add_argument("--cache", choices=("warm", "cold"), help="page cache before reads")
+    run.add_argument(
+        "--no-durable",
+        dest="durable",
+        action="store_false",
+        default=None,
+        help="nobody syncs to disk (default: every store syncs)",
+    )
+    run.add_argument("--workdir", type=Path, help="where the scratch folder goes (default: temp)")
+    run.add_argument("--seed", type=int, help="seed of the synthetic set and random reads")
+    run.add_argument("--png-workers", type=_positive, help="PNG encode/decode processes")
+    run.add_argument("--png-compress-level", type=int, help="PNG zlib level 0-9")
+    run.add_argument("--hdf5-compression", choices=("none", "gzip", "lzf"))
+    run.add_argument("--hdf5-chunk-rows", type=_positive, help="images per HDF5 chunk")
+    run.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        help="results file (default: imgbench-results-DATE-TIME.json here)",
+    )
+    run.set_defaults(handler=command_run)
+
+
+# -- run ----------------------------------------------------------------------------------
+
+
+def settings_from_args(args: argparse.Namespace) -> RunSettings:
+    """The preset, with every flag the user gave laid over it."""
+    overrides = {
+        key: getattr(args, key)
+        for key in (
+            "data",
+            "count",
+            "backends",
+            "experiments",
+            "cutoffs",
+            "repeats",
+            "warmup",
+            "k",
+            "cache",
+            "durable",
+            "seed",
+        )
+        if getattr(args, key) is not None
+    }
+    if args.workdir is not None:
+        overrides["workdir"] = str(args.workdir)
+    settings = preset(args.preset, **overrides)
+    if args.count is None and args.cutoffs is not None:
+        settings = replace(settings, count=max(args.cutoffs))
+    options = {
+        "png": {"workers": args.png_workers, "compress_level": args.png_compress_level},
+        "hdf5": {"compression": args.hdf5_compression, "chunk_rows": args.hdf5_chunk_rows},
+    }
+    given = {b: {k: v for k, v in o.items() if v is not None} for b, o in options.items()}
+    return replace(settings, backend_options={b: o for b, o in given.items() if o})
+
+
+def command_run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    output = args.output or Path(f"imgbench-results-{datetime.now():%Y%m%d-%H%M%S}.json")
+    check_output_path(output)
+    console = Console(stderr=True)
+    run = BenchmarkRun(settings)
+    run.start()
+    console.print(f"[bold]imgbench {__version__}[/] · data: {describe_data(settings)}")
+    interrupted = follow_with_progress(run, console)
+    document = run.document()
+    save_document(document, output)
+    render_summary(document, Console())
+    status = document["status"]
+    console.print(f"Results ({status}) saved to [bold]{output}[/]")
+    for error in document["errors"]:
+        console.print(f"[red]{error['task']}: {error['message']}[/]")
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if status == "complete" else EXIT_FAILED
+
+
+def describe_data(settings: RunSettings) -> str:
+    """Which data the run uses, always said out loud."""
+    if settings.data == "synthetic":
+        h, w = settings.image_size
+        return f"the built-in synthetic set ({h}x{w}x3)"
+    if settings.data != "auto":
+        return settings.data
+    choice = discover_data()
+    if choice.path is not None:
+        return f"{SOURCE_NAMES.get(choice.source, choice.source)} found at {choice.path}"
+    places = " or ".join(str(p) for p in choice.looked_in)
+    return f"the built-in synthetic set (no CIFAR data in {places})"
+
+
+def follow_with_progress(run: BenchmarkRun, console: Console) -> bool:
+    """Show the run's progress until it ends; ctrl+c cancels it. True when interrupted."""
+    interrupted = False
+    columns = (
+        BarColumn(bar_width=30),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("loading the data set…", total=None)
+        while not run.finished:
+            try:
+                for event in run.poll(0.2):
+                    show_event(event, progress, bar, len(run.state.tasks))
+            except KeyboardInterrupt:
+                interrupted = True
+                progress.update(bar, description="[yellow]cancelling…[/]")
+                run.cancel()
+    return interrupted
+
+
+def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> None:
+    """One bar for the whole run (weighted by images moved); the current task beside it."""
+    if isinstance(event, TaskStarted):
+        where = f"task {event.index + 1}/{task_count}"
+        progress.update(bar, description=f"{where} · {event.task.label}")
+    elif isinstance(event, ProgressEvent):
+        progress.update(bar, completed=event.done, total=event.total)
+    elif isinstance(event, TaskFailed):
+        progress.update(bar, description=f"[red]failed: {event.task.label}[/]")
+    elif isinstance(event, RunFinished):
+        progress.update(bar, description=f"run {event.status}")
+
+
+# -- show and compare ---------------------------------------------------------------------
+
+
+def command_show(args: argparse.Namespace) -> int:
+    document = load_document(args.file)
+    render_document(document, Console(), log=args.log)
+    return EXIT_OK
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    first, second = load_document(args.a), load_document(args.b)
+    comparison = compare_documents(first, second)
+    render_comparison(first, second, comparison, Console(), names=(args.a.name, args.b.name))
+    return EXIT_OK
+
+
+# -- argument types -------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(sorted({_positive(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        message = f"expected numbers separated by commas, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _names(allowed: tuple[str, ...]) -> Any:
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(part.strip() for part in text.split(",") if part.strip())
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(allowed)}"
+            )
+        return names
+
+    return parse
+
+
+if __name__ == "__main__":
+    sys.exit(main())

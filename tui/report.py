@@ -1,0 +1,546 @@
+"""The headless command line's reports: rich tables and plotext charts drawn as text.
+
+Every number and chart comes from :mod:`imgbench.core.charts`, which the Textual app
+uses too; this module only decides how they look on a plain terminal (or in a file:
+charts keep distinct markers per series, so they read without colour).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotext as plt
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from imgbench.core.charts import (
+    MISSING,
+    TABLE_COLUMNS,
+    TABLE_NUMERIC_COLUMNS,
+    Chart,
+    Document,
+    Row,
+    Series,
+    all_charts,
+    backend_rank,
+    experiment_label,
+    experiment_rank,
+    format_bytes,
+    format_count,
+    format_ratio,
+    format_seconds,
+    largest_n_medians,
+    table_rows,
+)
+from imgbench.core.results import Comparison, ComparisonRow
+
+__all__ = [
+    "chart_canvas",
+    "comparison_table",
+    "draw_chart",
+    "measurement_table",
+    "render_chart",
+    "render_comparison",
+    "render_document",
+    "render_header",
+    "render_summary",
+]
+
+STATUS_STYLES = {"complete": "bold green", "cancelled": "bold yellow", "failed": "bold red"}
+#: Same colour and marker for a backend in every chart; other series take them in turn.
+BACKEND_COLORS = {"png": "blue+", "lmdb": "green+", "hdf5": "red+", "raw": "cyan+"}
+SERIES_COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "orange", "gray")
+LINE_MARKERS = {"png": "•", "lmdb": "x", "hdf5": "+", "raw": "o"}
+SERIES_LINE_MARKERS = ("•", "x", "+", "o", "*", "#", "=", "%")
+BAR_MARKERS = ("█", "▒", "░", "▓", "#", "=", "%", "+")
+#: Ratios this close to 1 are within run-to-run noise and shown uncoloured ("within 5%").
+SAME_WITHIN = 0.05
+CHART_HEIGHT = 20
+#: Rows of a plotext figure that are not plot area: title, frame, tick labels, axis labels.
+FRAME_ROWS = 5
+#: Below this many columns the measurements table drops k, min and stdev.
+WIDE_TABLE = 110
+COMPACT_COLUMNS = ("backend", "experiment", "n", "median", "images/s", "MB/s", "disk", "verified")
+SHA_SHOWN = 12
+
+
+# -- a whole results document -------------------------------------------------------------
+
+
+def render_document(
+    doc: Document, console: Console, *, width: int = 100, log: bool | None = None
+) -> None:
+    """Everything in a results file: what was run where, every number, every chart.
+
+    ``log`` None draws the store and read time charts twice, on linear and on log axes:
+    linear shows the real gaps, log shows the fast backends the linear axes flatten.
+    """
+    render_header(doc, console)
+    console.print()
+    console.print(measurement_table(doc, width=console.width))
+    chart_width = max(40, min(width, console.width))
+    for chart in charts_to_show(doc, log):
+        console.print()
+        render_chart(chart, console, width=chart_width)
+
+
+def charts_to_show(doc: Document, log: bool | None) -> list[Chart]:
+    if log is not None:
+        return all_charts(doc, log=log)
+    linear, logarithmic = all_charts(doc, log=False), all_charts(doc, log=True)
+    return [linear[0], logarithmic[0], linear[1], logarithmic[1], *logarithmic[2:]]
+
+
+def render_header(doc: Document, console: Console) -> None:
+    """Tool, time and status; the data; the settings; the machine; notes and errors."""
+    tool = _mapping(doc.get("tool"))
+    status = str(doc.get("status", "unknown"))
+    title = Text.assemble(
+        (f"{tool.get('name', 'imgbench')} {tool.get('version', '')}".strip(), "bold"),
+        f" · results of {_when(doc.get('created'))} · ",
+        (status, STATUS_STYLES.get(status, "bold")),
+    )
+    console.print(title)
+    console.print(_line("data", describe_dataset(_mapping(doc.get("dataset")))))
+    console.print(_line("settings", describe_settings(_mapping(doc.get("settings")))))
+    console.print(_line("machine", describe_environment(_mapping(doc.get("environment")))))
+    for note in _strings(doc.get("notes")):
+        console.print(_line("note", note, style="yellow"))
+    for error in doc.get("errors") or []:
+        error = _mapping(error)
+        message = f"{error.get('task', 'run')}: {error.get('message', '')}"
+        console.print(_line("error", message, style="red"))
+
+
+def _line(label: str, value: str, style: str = "") -> Text:
+    return Text.assemble((f"{label}: ", "dim"), (value, style))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _when(created: Any) -> str:
+    """The date and minute of an ISO time stamp, with its offset; other text as it is."""
+    if not isinstance(created, str) or "T" not in created:
+        return str(created) if created else "an unknown time"
+    day, _, clock = created.partition("T")
+    offset = clock[8:] if len(clock) > 8 else ""
+    return f"{day} {clock[:5]} {offset}".strip()
+
+
+def describe_dataset(dataset: Mapping[str, Any]) -> str:
+    """Source, size and identity of the data in one line, the sha256 shortened."""
+    if not dataset:
+        return "not recorded"
+    parts = [str(dataset.get("source", "unknown source"))]
+    if dataset.get("path"):
+        parts[0] += f" at {dataset['path']}"
+    count, shape = dataset.get("count"), dataset.get("shape")
+    size = f"{count:,} images" if isinstance(count, int) else "images"
+    if isinstance(shape, list) and shape:
+        size += " of " + "x".join(str(side) for side in shape)
+    parts.append(size)
+    sha = dataset.get("sha256")
+    if isinstance(sha, str) and sha:
+        parts.append(f"sha256 {sha[:SHA_SHOWN]}…")
+    return " · ".join(parts)
+
+
+def describe_settings(settings: Mapping[str, Any]) -> str:
+    """The settings that change the numbers, in one line."""
+    if not settings:
+        return "not recorded"
+    parts = []
+    if isinstance(settings.get("backends"), list):
+        parts.append(", ".join(str(b) for b in settings["backends"]))
+    if isinstance(settings.get("cutoffs"), list):
+        parts.append("n = " + ", ".join(format_count(n) for n in settings["cutoffs"]))
+    if isinstance(settings.get("repeats"), int):
+        warmup = settings.get("warmup")
+        parts.append(f"{settings['repeats']} repeats" + (f" + {warmup} warm-up" if warmup else ""))
+    if isinstance(settings.get("k"), int):
+        parts.append(f"k = {settings['k']:,}")
+    if settings.get("cache"):
+        parts.append(f"{settings['cache']} cache")
+    if "durable" in settings:
+        parts.append("durable (synced)" if settings["durable"] else "not synced")
+    options = _mapping(settings.get("backend_options"))
+    for backend, values in options.items():
+        shown = ", ".join(f"{key}={value}" for key, value in _mapping(values).items())
+        parts.append(f"{backend}: {shown}")
+    return " · ".join(parts)
+
+
+def describe_environment(environment: Mapping[str, Any]) -> str:
+    """Python, OS, CPU, cores, memory and the work dir's file system, in one line."""
+    parts = []
+    if environment.get("python"):
+        parts.append(f"Python {environment['python']}")
+    for key in ("os", "cpu"):
+        if environment.get(key):
+            parts.append(str(environment[key]))
+    cores, available = environment.get("cores"), environment.get("cores_available")
+    if isinstance(cores, int):
+        usable = (
+            f" ({available} usable)" if isinstance(available, int) and available < cores else ""
+        )
+        parts.append(f"{cores} cores{usable}")
+    if isinstance(environment.get("memory_bytes"), int):
+        parts.append(f"{format_bytes(environment['memory_bytes'])} RAM")
+    if environment.get("workdir_filesystem"):
+        parts.append(f"work dir on {environment['workdir_filesystem']}")
+    return " · ".join(parts) if parts else "not recorded"
+
+
+# -- tables -------------------------------------------------------------------------------
+
+
+def measurement_table(doc: Document, *, width: int = 120) -> Table:
+    """Every measurement, one row each, a rule between backends; fewer columns when narrow."""
+    wide = width >= WIDE_TABLE
+    shown = TABLE_COLUMNS if wide else COMPACT_COLUMNS
+    table = Table(
+        title="Measurements" if wide else "Measurements (a wider terminal shows k, min and stdev)",
+        title_justify="left",
+        header_style="bold",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        pad_edge=wide,
+        show_edge=wide,
+        collapse_padding=not wide,
+    )
+    for column in shown:
+        numeric = column in TABLE_NUMERIC_COLUMNS
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    rows = table_rows(doc)
+    if not rows:
+        table.add_row("no measurements", *[""] * (len(shown) - 1))
+        return table
+    picks = [TABLE_COLUMNS.index(column) for column in shown]
+    for index, cells in enumerate(rows):
+        last_of_backend = index + 1 == len(rows) or rows[index + 1][0] != cells[0]
+        table.add_row(
+            *(_styled_cell(cells[i], TABLE_COLUMNS[i]) for i in picks), end_section=last_of_backend
+        )
+    return table
+
+
+def _styled_cell(value: str, column: str) -> Text:
+    failed = column == "verified" and value == "NO"
+    return Text(value, style="bold red" if failed else "")
+
+
+def render_summary(doc: Document, console: Console) -> None:
+    """Median times per backend and experiment at the largest n: the end of a run."""
+    experiments, largest, at_largest = largest_n_medians(doc)
+    if not experiments:
+        console.print("[yellow]No measurements were recorded.[/]")
+        return
+    one_n = len(set(largest.values())) == 1
+    at = f"n = {next(iter(largest.values())):,}" if one_n else "the largest n"
+    table = Table(
+        title=f"Median time at {at} (fastest in green)", title_justify="left", header_style="bold"
+    )
+    table.add_column("backend")
+    for experiment in experiments:
+        where = "" if one_n else f"\nn={format_count(largest[experiment])}"
+        table.add_column(f"{experiment_label(experiment)}{where}", justify="right")
+    sized = any(
+        row.bytes_allocated is not None
+        for (_, experiment), row in at_largest.items()
+        if experiment == "store_many"
+    )
+    if sized:
+        where = "" if one_n else f"\nn={format_count(largest['store_many'])}"
+        table.add_column(f"disk{where}", justify="right")
+    backends = sorted({backend for backend, _ in at_largest}, key=backend_rank)
+    fastest = {e: _fastest(at_largest, e) for e in experiments}
+    for backend in backends:
+        cells = [_summary_cell(at_largest.get((backend, e)), fastest[e]) for e in experiments]
+        if sized:
+            cells.append(_disk_cell(at_largest.get((backend, "store_many"))))
+        table.add_row(backend, *cells)
+    console.print(table)
+
+
+def _fastest(at_largest: Mapping[tuple[str, str], Row], experiment: str) -> float | None:
+    medians = [
+        row.median_s
+        for (_, e), row in at_largest.items()
+        if e == experiment and row.median_s is not None
+    ]
+    return min(medians) if medians else None
+
+
+def _summary_cell(row: Row | None, fastest: float | None) -> Text:
+    if row is None or row.median_s is None:
+        return Text(MISSING, style="dim")
+    if row.verified is False:
+        return Text(f"{format_seconds(row.median_s)} NOT VERIFIED", style="bold red")
+    style = "bold green" if row.median_s == fastest else ""
+    return Text(format_seconds(row.median_s), style=style)
+
+
+def _disk_cell(row: Row | None) -> Text:
+    if row is None or row.bytes_allocated is None:
+        return Text(MISSING, style="dim")
+    return Text(format_bytes(row.bytes_allocated))
+
+
+# -- charts -------------------------------------------------------------------------------
+
+
+def render_chart(chart: Chart, console: Console, *, width: int = 100) -> None:
+    """One chart as text, or its title and why there is nothing to draw."""
+    if chart.empty:
+        console.print(Text(chart.title, style="bold"))
+        console.print(Text(chart.note or "no data", style="dim italic"), width=width)
+        return
+    canvas = Text.from_ansi(chart_canvas(chart, width=width, height=CHART_HEIGHT))
+    canvas.no_wrap = True
+    canvas.overflow = "crop"
+    console.print(canvas)
+    if chart.note:
+        console.print(Text(chart.note, style="dim italic"), width=width)
+
+
+def chart_canvas(chart: Chart, *, width: int, height: int) -> str:
+    """The chart drawn by plotext into a string (with ANSI colours), never shown."""
+    plt.clear_figure()
+    plt.limitsize(False, False)  # plotext would shrink the figure to the terminal it sees
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    draw_chart(plt, chart, height=height)
+    canvas: str = plt.build()
+    plt.clear_figure()
+    return canvas
+
+
+def draw_chart(figure: Any, chart: Chart, *, height: int) -> None:
+    """Issue the plotext calls for ``chart`` on ``figure``: the plotext module, or the
+    ``plt`` of a textual-plotext widget (same API), so both front ends draw alike.
+
+    ``height`` is the figure's height in rows; bars are kept below the legend with it.
+    """
+    figure.title(chart.title)
+    figure.xlabel(chart.x_label)
+    figure.ylabel(chart.y_label)
+    if chart.kind == "line":
+        _draw_lines(figure, chart)
+    else:
+        _draw_bars(figure, chart, plot_rows=height - FRAME_ROWS)
+    if chart.y_ticks:
+        figure.yticks(list(chart.y_ticks), list(chart.y_tick_labels))
+
+
+def _draw_lines(figure: Any, chart: Chart) -> None:
+    for index, series in enumerate(chart.series):
+        figure.plot(
+            list(series.xs),
+            list(series.ys),
+            label=series.label,
+            marker=LINE_MARKERS.get(series.label, _cycle(SERIES_LINE_MARKERS, index)),
+            color=_color(series, index),
+        )
+    if chart.x_ticks:
+        figure.xticks(list(chart.x_ticks), list(chart.x_tick_labels))
+        figure.xlim(*_padded(chart.x_ticks, fraction=0.04, at_least=0.5))
+    ys = [y for series in chart.series for y in series.ys]
+    low, high = _padded([*chart.y_ticks, *ys], fraction=0.04, at_least=0.5)
+    figure.ylim(low if chart.log_y else 0.0, high)  # times are never negative
+
+
+def _draw_bars(figure: Any, chart: Chart, *, plot_rows: int) -> None:
+    categories = list(chart.categories)
+    heights = [list(series.ys) for series in chart.series]
+    labels = [series.label for series in chart.series]
+    markers = [_cycle(BAR_MARKERS, i) for i in range(len(chart.series))]
+    colors = [_color(series, i) for i, series in enumerate(chart.series)]
+    if len(chart.series) == 1:
+        figure.bar(categories, heights[0], marker=markers[0], color=colors[0])
+        top = max(heights[0])
+        legend_rows = 0
+    elif chart.kind == "stacked_bar":
+        figure.stacked_bar(categories, heights, labels=labels, marker=markers, color=colors)
+        top = max(sum(column) for column in zip(*heights, strict=True))
+        legend_rows = len(labels)
+    else:  # an empty series either side leaves a gap between the groups
+        gap = [0.0] * len(categories)
+        figure.multiple_bar(
+            categories,
+            [gap, *heights, gap],
+            labels=[None, *labels, None],
+            marker=[" ", *markers, " "],
+            color=["default", *colors, "default"],
+        )
+        top = max(max(ys) for ys in heights)
+        legend_rows = len(labels)
+    top = max(top, *chart.y_ticks) if chart.y_ticks else top
+    figure.ylim(0, _room_for_legend(top, legend_rows, plot_rows))
+
+
+def _room_for_legend(top: float, legend_rows: int, plot_rows: int) -> float:
+    """An upper y limit that keeps the bars below the legend in the top-left corner."""
+    free = max(plot_rows - legend_rows - 1, 1)
+    return (top or 1.0) * plot_rows / free
+
+
+def _padded(values: Sequence[float], *, fraction: float, at_least: float) -> tuple[float, float]:
+    """Limits a little beyond the values, so no point sits on the frame."""
+    low, high = min(values), max(values)
+    pad = (high - low) * fraction if high > low else at_least
+    return low - pad, high + pad
+
+
+def _color(series: Series, index: int) -> str:
+    return BACKEND_COLORS.get(series.label, _cycle(SERIES_COLORS, index))
+
+
+def _cycle(choices: Sequence[str], index: int) -> str:
+    return choices[index % len(choices)]
+
+
+# -- comparing two documents --------------------------------------------------------------
+
+
+def render_comparison(
+    doc_a: Document,
+    doc_b: Document,
+    comparison: Comparison,
+    console: Console,
+    *,
+    names: tuple[str, str] = ("A", "B"),
+) -> None:
+    """Whether two runs are comparable, then B's median time over A's for each measurement."""
+    for side, name, doc in (("A", names[0], doc_a), ("B", names[1], doc_b)):
+        status = str(doc.get("status", "unknown"))
+        partial = "" if status == "complete" else f" ({status} run: partial results)"
+        console.print(Text.assemble((side, "bold"), f" = {name}", (partial, "yellow")))
+    _render_sameness(doc_a, doc_b, comparison, console)
+    console.print()
+    console.print(comparison_table(comparison))
+    _render_one_sided(comparison, console)
+
+
+def _render_sameness(
+    doc_a: Document, doc_b: Document, comparison: Comparison, console: Console
+) -> None:
+    if comparison.same_data:
+        console.print("[green]Same data set[/] (sha256 matches).")
+    else:
+        sha_a = _sha(doc_a) or "not recorded"
+        sha_b = _sha(doc_b) or "not recorded"
+        console.print(
+            f"[bold red]Different data sets[/]: sha256 A {sha_a}, B {sha_b}; "
+            "the times measure different images."
+        )
+    _render_differences("settings", comparison.settings_differences, console)
+    _render_differences("environment", comparison.environment_differences, console)
+
+
+def _sha(doc: Document) -> str:
+    sha = _mapping(doc.get("dataset")).get("sha256")
+    return f"{sha[:SHA_SHOWN]}…" if isinstance(sha, str) and sha else ""
+
+
+def _render_differences(
+    what: str, differences: Sequence[tuple[str, Any, Any]], console: Console
+) -> None:
+    if not differences:
+        console.print(f"[green]Same {what}[/].")
+        return
+    console.print(f"[yellow]Different {what}[/]:")
+    for key, value_a, value_b in differences:
+        console.print(
+            Text.assemble(
+                f"  {key}: A ", (_show(value_a), "bold"), ", B ", (_show(value_b), "bold")
+            )
+        )
+
+
+def _show(value: Any) -> str:
+    """A settings or environment value in a few characters."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(_show(item) for item in value) or "none"
+    if isinstance(value, Mapping):
+        return json.dumps(value, sort_keys=True) if value else "none"
+    return str(value)
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """B's median over A's per measurement: below 1 (green) B is faster, above 1 (red) slower."""
+    table = Table(
+        title="Median time, B over A (below 1: B faster)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column, numeric in (
+        ("backend", False),
+        ("experiment", False),
+        ("n", True),
+        ("median A", True),
+        ("median B", True),
+        ("B/A", True),
+        ("B is", False),
+    ):
+        table.add_column(column, justify="right" if numeric else "left")
+    rows = sorted(comparison.rows, key=_comparison_order)
+    if not rows:
+        table.add_row("nothing measured in both", *[""] * 6)
+    for row in rows:
+        table.add_row(
+            row.backend,
+            experiment_label(row.experiment),
+            f"{row.n:,}",
+            format_seconds(row.median_a),
+            format_seconds(row.median_b),
+            Text(format_ratio(row.ratio), style=_ratio_style(row.ratio)),
+            Text(_ratio_words(row.ratio), style=_ratio_style(row.ratio)),
+        )
+    return table
+
+
+def _comparison_order(row: ComparisonRow) -> tuple[tuple[int, str], tuple[int, str], int]:
+    return backend_rank(row.backend), experiment_rank(row.experiment), row.n
+
+
+def _ratio_style(ratio: float | None) -> str:
+    if ratio is None or abs(ratio - 1) <= SAME_WITHIN:
+        return ""
+    return "green" if ratio < 1 else "red"
+
+
+def _ratio_words(ratio: float | None) -> str:
+    """Words for a ratio: "2.00x faster", "1.30x slower", "within 5%"."""
+    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
+        return "—"
+    if abs(ratio - 1) <= SAME_WITHIN:
+        return "within 5%"
+    if ratio < 1:
+        return f"{format_ratio(1 / ratio)} faster"
+    return f"{format_ratio(ratio)} slower"
+
+
+def _render_one_sided(comparison: Comparison, console: Console) -> None:
+    for side, keys in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
+        if keys:
+            shown = ", ".join(
+                f"{backend} {experiment_label(experiment)} n={format_count(n)}"
+                for backend, experiment, n in keys
+            )
+            console.print(Text.assemble((f"Only in {side}: ", "yellow"), shown))
