@@ -46,6 +46,7 @@ CANCEL_GRACE_S = 5.0
 #: Room kept free on top of the plan's estimate.
 SPACE_MARGIN_BYTES = 64 << 20
 PAGE = 4096
+MISMATCH = "what was read back differs from what was written (verified: false)"
 
 
 class SettingsError(ImgbenchError):
@@ -334,22 +335,26 @@ class _ChildRun:
         estimate = estimated_scratch_bytes(self.settings, self.context.images.shape[1:])
         samples = len(self.tasks) * (self.settings.repeats + self.settings.warmup)
         self.events.put(PlanReady(self.tasks, estimate, samples))
+        errors: list[dict[str, str]] = []
         for index, task in enumerate(self.tasks):
             if self.cancel.is_set():
-                return RunFinished("cancelled", notes=notes)
+                return RunFinished("cancelled", errors, notes)
             self.events.put(TaskStarted(index, task))
             try:
-                self.events.put(MeasurementRecorded(self._measure(task)))
+                row = self._measure(task)
             except _Cancelled:
-                return RunFinished("cancelled", notes=notes)
+                return RunFinished("cancelled", errors, notes)
             except Exception as error:  # the run stops; what was measured is kept
                 message = str(error) if isinstance(error, ImgbenchError) else repr(error)
                 self.events.put(TaskFailed(task, message))
                 detail = traceback.format_exc()
-                error_record = {"task": task.label, "message": message, "detail": detail}
-                return RunFinished("failed", errors=[error_record], notes=notes)
+                errors.append({"task": task.label, "message": message, "detail": detail})
+                return RunFinished("failed", errors, notes)
+            self.events.put(MeasurementRecorded(row))
+            if row["verified"] is False:
+                errors.append({"task": task.label, "message": MISMATCH})
             self._drop_read_store_when_done(index, task)
-        return RunFinished("complete", notes=notes)
+        return RunFinished("complete", errors, notes)
 
     def _measure(self, task: Task) -> dict[str, Any]:
         samples: list[float] = []

@@ -141,7 +141,7 @@ def test_a_child_that_ignores_cancel_is_killed(
     run = BenchmarkRun(tiny(tmp_path, count=2000, cutoffs=(2000,), backends=("png",)))
     run.start()
     for event in run.events():
-        if isinstance(event, TaskStarted):
+        if isinstance(event, Progress):  # mid-task: the next sample takes seconds
             run.cancel()
     assert run.state.status == "cancelled"
     assert any("by force" in note for note in run.state.notes)
@@ -194,3 +194,49 @@ def test_disk_full_mid_run_stops_with_the_error_and_keeps_what_was_measured(
     assert isinstance(events[-1], RunFinished)
     assert list(tmp_path.iterdir()) == []
     assert run.document()["status"] == "failed"
+
+
+def test_a_read_that_differs_from_the_source_is_reported_not_hidden(tmp_path: Path) -> None:
+    """Corrupt one byte of the shared read store: the sample is timed, then found wrong."""
+    import numpy as np
+
+    from imgbench.core.events import Task
+    from imgbench.core.measure import TaskContext, read_sample
+    from imgbench.core.synthetic import make_synthetic
+
+    data = make_synthetic(20)
+    settings = tiny(tmp_path, backends=("raw",))
+    context = TaskContext(data.images, data.labels, settings, tmp_path, cold=False)
+    task = Task("raw", "read_many", 20)
+    assert read_sample(context, task, 0).verified is True
+    images_file = context.read_store("raw", 20) / "images.npy"
+    pixels = bytearray(images_file.read_bytes())
+    pixels[-1] ^= 0xFF
+    images_file.write_bytes(bytes(pixels))
+    sample = read_sample(context, task, 1)
+    assert sample.verified is False and sample.seconds > 0
+    assert np.array_equal(data.images[:19], np.load(images_file)[:19])
+
+
+def test_the_engine_turns_a_failed_check_into_an_error_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's runner, in this process, with reads that come back wrong."""
+    import threading
+
+    from imgbench.core.measure import Sample
+    from imgbench.core.synthetic import make_synthetic
+
+    monkeypatch.setattr(engine, "read_sample", lambda *_: Sample(0.001, verified=False))
+    sent: list[Any] = []
+
+    class Sink:
+        put = staticmethod(sent.append)
+
+    settings = tiny(tmp_path, backends=("raw",), experiments=("read_many",), cutoffs=(5,))
+    runner = engine._ChildRun(settings, make_synthetic(40), tmp_path, Sink(), threading.Event())
+    finished = runner.run()
+    assert finished.status == "complete"
+    assert finished.errors == [{"task": "raw read_many n=5", "message": engine.MISMATCH}]
+    (row,) = [e.measurement for e in sent if isinstance(e, MeasurementRecorded)]
+    assert row["verified"] is False

@@ -200,7 +200,7 @@ def command_run(args: argparse.Namespace) -> int:
         console.print(f"[red]{error['task']}: {error['message']}[/]")
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if status == "complete" else EXIT_FAILED
+    return EXIT_OK if status == "complete" and not document["errors"] else EXIT_FAILED
 
 
 def describe_data(settings: RunSettings) -> str:
