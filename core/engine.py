@@ -11,11 +11,13 @@ from __future__ import annotations
 import multiprocessing
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +159,7 @@ class BenchmarkRun:
     def start(self) -> None:
         """Check everything, make the scratch folder, start the child."""
         self._workdir = check_can_start(self.settings)
+        _start_resource_tracker()
         self.scratch = Path(tempfile.mkdtemp(prefix="imgbench-", dir=self._workdir))
         # A one-way pipe, not a Queue: a Queue starts a feeder thread in the child, and the
         # child must stay single-threaded (its PNG workers fork).
@@ -265,6 +268,18 @@ class BenchmarkRun:
                 self._process.join(5)
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker inherits stderr by descriptor when it starts; a
+    front end that captures stderr (Textual does) hands it an invalid one and every spawn
+    then fails. Starting it first, against the real stderr, avoids that."""
+    captured = sys.stderr
+    try:
+        sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
 
 
 # -- the child's side ---------------------------------------------------------------------

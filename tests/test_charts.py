@@ -6,16 +6,6 @@ import math
 from typing import Any
 
 import pytest
-from result_docs import (
-    ALL_BACKENDS,
-    CLASSIC_CUTOFFS,
-    SHAPE,
-    cancelled_document,
-    expected_median,
-    expected_sizes,
-    make_document,
-    with_changes,
-)
 
 from imgbench.core.charts import (
     TABLE_COLUMNS,
@@ -38,6 +28,16 @@ from imgbench.core.charts import (
     throughput_vs_raw_chart,
 )
 from imgbench.core.results import document_problems
+from result_docs import (
+    ALL_BACKENDS,
+    CLASSIC_CUTOFFS,
+    SHAPE,
+    cancelled_document,
+    expected_median,
+    expected_sizes,
+    make_document,
+    with_changes,
+)
 
 CUTOFFS = (10, 100, 1_000)
 

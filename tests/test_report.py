@@ -6,13 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from result_docs import (
-    ALL_BACKENDS,
-    cancelled_document,
-    make_document,
-    with_changes,
-    with_times_scaled,
-)
 from rich.console import Console
 
 from imgbench.core.charts import (
@@ -33,6 +26,13 @@ from imgbench.tui.report import (
     render_comparison,
     render_document,
     render_summary,
+)
+from result_docs import (
+    ALL_BACKENDS,
+    cancelled_document,
+    make_document,
+    with_changes,
+    with_times_scaled,
 )
 
 CUTOFFS = (10, 100, 1_000)

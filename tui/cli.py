@@ -52,13 +52,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console script entry point."""
+    """Console script entry point: no arguments or a results file open the app."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
     try:
+        if opens_the_app(arguments):
+            return command_app(Path(arguments[0]) if arguments else None)
+        args = parser.parse_args(arguments)
         result: int = args.handler(args)
     except (BadInput, ImgbenchError, ValueError) as error:
         print(f"imgbench: {error}", file=sys.stderr)
@@ -66,10 +66,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+COMMANDS = ("run", "show", "compare")
+
+
+def opens_the_app(arguments: list[str]) -> bool:
+    """``imgbench`` alone, or ``imgbench FILE.json``."""
+    if not arguments:
+        return True
+    return len(arguments) == 1 and arguments[0] not in COMMANDS and not arguments[0].startswith("-")
+
+
+def command_app(document_path: Path | None) -> int:
+    """The Textual app, on the quick preset (a first look takes seconds), or on a results file."""
+    from .app import create_app
+
+    if document_path is not None:
+        load_document(document_path)  # a bad file is refused here, in one line
+    app = create_app(document_path=document_path, settings=preset("quick"))
+    app.run()
+    return app.return_code or EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="imgbench",
-        description="How should I store my images? PNG files, LMDB or HDF5, measured here.",
+        description="How should I store my images? PNG files, LMDB or HDF5, measured here. "
+        "Without a command (or with a results file) it opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"imgbench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

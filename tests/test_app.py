@@ -1,0 +1,162 @@
+"""The whole app through Textual's pilot, with the real engine in a real child process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imgbench.core.results import load_document, save_document
+from imgbench.core.settings import RunSettings
+from imgbench.tui.app import ImgbenchApp, create_app
+from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog
+from imgbench.tui.help_screen import HelpScreen
+from imgbench.tui.progress_screen import ProgressScreen, format_eta, task_in_words
+from imgbench.tui.results_screen import ResultsScreen
+from result_docs import make_document
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def tiny(tmp_path: Path, **changes: Any) -> RunSettings:
+    values: dict[str, Any] = dict(
+        data="synthetic",
+        count=30,
+        cutoffs=(10, 30),
+        repeats=1,
+        warmup=0,
+        k=5,
+        workdir=str(tmp_path / "work"),
+    )
+    values.update(changes)
+    (tmp_path / "work").mkdir(exist_ok=True)
+    return RunSettings(**values)
+
+
+async def wait_for(pilot: Any, condition: Any, seconds: float = 60) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("the app never got there")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_run_goes_from_progress_to_saved_results(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = create_app(settings=tiny(tmp_path))
+    output = tmp_path / "results.json"
+    async with app.run_test(size=size) as pilot:
+        assert app.start_run(tiny(tmp_path), output)
+        await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.5)
+        assert app.screen.document["status"] == "complete"
+        assert app.current_run is not None and not app.current_run._process.is_alive()
+    document = load_document(output)
+    assert document["status"] == "complete" and len(document["measurements"]) == 2 * 4 * 5
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_cancel_asks_first_then_keeps_what_was_measured(tmp_path: Path) -> None:
+    settings = tiny(tmp_path, count=3000, cutoffs=(10, 3000), repeats=3)
+    app = create_app(settings=settings)
+    output = tmp_path / "cancelled.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_run(settings, output)
+        await pilot.pause()
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: progress.query_one("#finished").row_count >= 1)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep running
+        assert isinstance(app.screen, ProgressScreen) and not app.current_run.finished
+        await pilot.press("c", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.5)
+        assert app.screen.document["status"] == "cancelled"
+        assert not app.current_run._process.is_alive()
+    document = load_document(output)
+    assert document["status"] == "cancelled" and len(document["measurements"]) >= 1
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_a_refused_start_is_a_dialog_in_words(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    app = create_app(settings=tiny(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.start_run(tiny(tmp_path), tmp_path / "a-file" / "r.json")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "a-file" in app.screen.message
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ErrorDialog)
+        assert app.current_run is None
+
+
+async def test_opening_a_results_file_starts_on_its_results(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    save_document(make_document(), path)
+    app = create_app(document_path=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ResultsScreen)  # back to the setup screen
+
+
+async def test_a_corrupt_results_file_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"schema": "imgbench.results/1", ')
+    app = create_app(document_path=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "bad.json" in app.screen.message
+    assert path.read_text() == '{"schema": "imgbench.results/1", '
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_help_lists_a_key_for_every_screen(size: tuple[int, int]) -> None:
+    app = create_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("DataTable")
+        rows = [tuple(table.get_row_at(i)) for i in range(table.row_count)]
+        screens = {row[0] for row in rows}
+        assert {"everywhere", "setup", "progress", "results"} <= screens
+        assert ("everywhere", "ctrl+q", "Quit") in rows
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_is_in_the_command_palette() -> None:
+    app = create_app()
+    async with app.run_test(size=(80, 24)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Help: every key" in titles
+
+
+def test_words_for_tasks_and_eta() -> None:
+    from imgbench.core.events import Task
+
+    settings = RunSettings(k=1000)
+    assert task_in_words(Task("lmdb", "read_random", 100_000), settings) == (
+        "lmdb: reading 1,000 random images out of 100,000"
+    )
+    assert format_eta(None) == "ETA --:--"
+    assert format_eta(75) == "ETA 1:15" and format_eta(3725) == "ETA 1:02:05"
+
+
+def test_the_app_is_built_by_one_factory(tmp_path: Path) -> None:
+    app = create_app(document_path=tmp_path / "x.json", settings=RunSettings(repeats=2))
+    assert isinstance(app, ImgbenchApp)
+    assert app.document_path == tmp_path / "x.json" and app.initial_settings.repeats == 2
+    assert json.dumps(app.initial_settings.to_dict())
+    assert callable(app.run)  # nothing may shadow Textual's App.run

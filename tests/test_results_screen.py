@@ -1,0 +1,337 @@
+"""The results screen, driven through the real app: tabs, scales, save, open, compare, back."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tabs
+
+from imgbench.core.charts import Chart, all_charts, store_time_chart
+from imgbench.core.results import load_document, save_document
+from imgbench.tui.app import ImgbenchApp, create_app
+from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog, PathDialog
+from imgbench.tui.results_screen import ChartView, ResultsScreen, merged_document
+from result_docs import cancelled_document, make_document, with_times_scaled
+
+SIZES = [(80, 24), (160, 48)]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def canvas(view: ChartView) -> str:
+    """The plot as the terminal shows it, colours stripped."""
+    return ANSI.sub("", view.plot.plt.build())
+
+
+def expected_words(chart: Chart) -> list[str]:
+    """What a drawn chart must show: its legend, or the categories of a single series."""
+    if len(chart.series) > 1:
+        return [series.label for series in chart.series]
+    return list(chart.x_tick_labels)
+
+
+def column_labels(table: DataTable[Any]) -> list[str]:
+    return [str(column.label) for column in table.columns.values()]
+
+
+def results(app: App[Any]) -> ResultsScreen:
+    screen = app.screen
+    assert isinstance(screen, ResultsScreen), f"on {type(screen).__name__}"
+    return screen
+
+
+def saved(tmp_path: Path, doc: dict[str, Any], name: str = "a.json") -> Path:
+    path = tmp_path / name
+    save_document(doc, path)
+    return path
+
+
+async def show_tab(pilot: Pilot[Any], index: int) -> ResultsScreen:
+    await pilot.press("1234567890"[index])
+    await pilot.pause()
+    screen = results(pilot.app)
+    assert screen.active_tab == screen.pane_ids[index]
+    return screen
+
+
+async def answer_path(pilot: Pilot[Any], name: str) -> None:
+    """Replace the PathDialog's text by typing ``name``, then press enter."""
+    assert isinstance(pilot.app.screen, PathDialog)
+    await pilot.press("ctrl+a", "ctrl+k", *name, "enter")
+    await pilot.pause()
+
+
+def make_app(document_path: Path | None = None) -> ImgbenchApp:
+    app = create_app(document_path=document_path)
+    app.animation_level = "none"  # the sliding tab underline only makes each key press slower
+    return app
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed paths are short names relative to the test's own folder (typing is slow)."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def document() -> dict[str, Any]:
+    return make_document(cutoffs=(10, 100, 1_000, 10_000))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_every_tab_shows_its_chart_and_fits(
+    tmp_path: Path, document: dict[str, Any], size: tuple[int, int]
+) -> None:
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = results(app)
+        for tab in screen.query_one(Tabs).query("Tab"):
+            assert tab.region.right <= size[0], f"tab {tab.id} is cut off"
+        for index, chart in enumerate(all_charts(document)):
+            screen = await show_tab(pilot, index)
+            view = screen.query_one(f"#chart-{chart.key}", ChartView)
+            drawn = canvas(view)
+            assert chart.title in drawn
+            for word in expected_words(chart):
+                assert word in drawn, f"{word!r} missing from {chart.key}"
+            plot = view.plot.region
+            assert plot.height >= 10 and plot.width == size[0]
+            assert plot.bottom <= size[1] - 1, "the plot runs into the footer"
+        screen = await show_tab(pilot, 8)
+        table = screen.query_one("#measurements", DataTable)
+        assert table.row_count == len(document["measurements"])
+        assert ("stdev" in column_labels(table)) == (size[0] >= 110)
+
+
+async def test_log_scale_labels_real_units_and_keys_step_through_tabs(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = results(app)
+        view = screen.query_one("#chart-time-store_many", ChartView)
+        assert "median time (s)" in canvas(view)
+        await pilot.press("l")
+        await pilot.pause()
+        drawn = canvas(view)
+        log_chart = store_time_chart(document, log=True)
+        assert "1 ms" in log_chart.y_tick_labels
+        for label in log_chart.y_tick_labels:
+            assert label in drawn
+        assert "median time (log scale)" in drawn
+        await pilot.resize_terminal(120, 40)
+        assert not screen.query_one(Footer).compact
+        assert "stdev" in column_labels(screen.query_one("#measurements", DataTable))
+        await pilot.resize_terminal(80, 24)
+        assert screen.query_one(Footer).compact
+        assert "1 ms" in canvas(view)
+        await show_tab(pilot, 2)  # single-image bars also switch
+        assert "µs" in canvas(screen.query_one("#chart-single-image", ChartView))
+        await show_tab(pilot, 4)  # disk usage has no log scale: the key is dimmed
+        assert screen.check_action("set_scale", ("linear",)) is None
+        await pilot.press("l")
+        assert screen.log_scale
+        await show_tab(pilot, 0)
+        await pilot.press("l")
+        await pilot.pause()
+        assert not screen.log_scale
+        assert "median time (s)" in canvas(view)
+
+        tabbed = screen.query_one(TabbedContent)
+        await pilot.press("left_square_bracket")
+        assert tabbed.active == screen.pane_ids[-1] == "tab-run"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert tabbed.active == screen.pane_ids[1]
+
+
+async def test_save_writes_a_file_that_loads_back(tmp_path: Path, document: dict[str, Any]) -> None:
+    app = make_app(saved(tmp_path, document))
+    target = tmp_path / "copy.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await answer_path(pilot, "copy.json")
+        screen = results(app)
+        assert screen.path == target
+        assert "copy.json" in str(screen.query_one("#summary", Static).render())
+        assert load_document(target)["measurements"] == document["measurements"]
+
+        target.write_text("{}", encoding="utf-8")
+        other = tmp_path / "other.json"
+        other.write_text("keep me", encoding="utf-8")
+        await pilot.press("s")
+        await pilot.pause()
+        await answer_path(pilot, "other.json")
+        assert isinstance(app.screen, ConfirmDialog), "an existing file is replaced only if asked"
+        await pilot.press("n")
+        await pilot.pause()
+        assert other.read_text(encoding="utf-8") == "keep me"
+
+        await pilot.press("s")
+        await pilot.pause()
+        await answer_path(pilot, "nodir/x.json")
+        assert isinstance(app.screen, ErrorDialog)
+        assert "nodir" in app.screen.message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results(app).path == target
+
+
+async def test_opening_a_corrupt_file_explains_and_keeps_the_screen(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema": "imgbench.results/1", "measurements": [', encoding="utf-8")
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        await answer_path(pilot, "broken.json")
+        dialog = app.screen
+        assert isinstance(dialog, ErrorDialog)
+        assert "truncated" in dialog.message and "broken.json" in dialog.message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results(app).document == load_document(tmp_path / "a.json")
+
+        saved(tmp_path, make_document(backends=("png", "raw")), "other.json")
+        await pilot.press("o")
+        await pilot.pause()
+        await answer_path(pilot, "other.json")
+        assert results(app).path == tmp_path / "other.json"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results(app).path == tmp_path / "a.json"
+
+
+async def test_compare_shows_ratios_and_both_runs_on_the_time_charts(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    slower = with_times_scaled(document, {"lmdb": 2.0})
+    saved(tmp_path, slower, "b.json")
+    (tmp_path / "x.json").write_text(json.dumps({"schema": "other/1"}), encoding="utf-8")
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await answer_path(pilot, "x.json")
+        assert isinstance(app.screen, ErrorDialog)
+        assert "not an imgbench results file" in app.screen.message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results(app).other is None
+
+        await pilot.press("c")
+        await pilot.pause()
+        await answer_path(pilot, "b.json")
+        screen = results(app)
+        assert screen.active_tab == "tab-compare"
+        summary = str(screen.query_one("#compare-summary", Static).render())
+        assert "same data set" in summary and "b.json" in summary
+        table = screen.query_one("#comparison", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert len(rows) == len(document["measurements"])
+        lmdb = [row for row in rows if row[0] == "lmdb"]
+        assert lmdb and all(row[5] == "2.00x" and row[6] == "2.00x slower" for row in lmdb)
+        assert all(row[5] == "1.00x" for row in rows if row[0] != "lmdb")
+
+        await show_tab(pilot, 0)
+        drawn = canvas(screen.query_one("#chart-time-store_many", ChartView))
+        for backend in ("png", "lmdb", "hdf5", "raw"):
+            assert f"{backend} (A)" in drawn and f"{backend} (B)" in drawn
+        note = screen.query_one("#chart-disk-usage .chart-note", Static)
+        assert "A only" in str(note.render())
+
+
+def partial_documents() -> list[dict[str, Any]]:
+    """A cancelled run, a failed run of one experiment without sizes, a run with nothing."""
+    failed = make_document(
+        experiments=("store_many",),
+        with_sizes=False,
+        status="failed",
+        errors=[{"task": "lmdb store many n=1,000", "message": "MDB_MAP_FULL " * 20}],
+        notes=["first note", "second note"],
+    )
+    return [cancelled_document(), failed, {**make_document(), "measurements": []}]
+
+
+async def test_partial_documents_render_every_tab() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for doc in partial_documents():
+            app.show_results(doc, None)
+            await pilot.pause()
+            screen = results(app)
+            summary = str(screen.query_one("#summary", Static).render())
+            assert doc["status"] in summary and "not saved" in summary
+            for index, chart in enumerate(all_charts(doc)):
+                view = screen.query_one(f"#chart-{chart.key}", ChartView)
+                if chart.empty:  # says why without being drawn: no need to show the tab
+                    assert not view.plot.display
+                    assert "no data" in str(view.query_one(".chart-empty", Static).render())
+                else:
+                    await show_tab(pilot, index)
+                    assert chart.title in canvas(view)
+            await pilot.press("escape")  # not saved: leaving asks first
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("y")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "SetupScreen"
+
+
+async def test_escape_and_new_run_go_back_to_setup(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    path = saved(tmp_path, document)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        results(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SetupScreen"
+
+        app.open_results(path)
+        app.open_results(path)  # one results screen on top of another
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SetupScreen"
+
+
+async def test_command_palette_offers_the_screen_actions(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        names = [name for name, _, _ in results(app).palette_commands()]
+        assert "Log scale on time charts" in names and "Compare with results file" in names
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"save", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PathDialog)
+        assert app.screen.query_one(Input).value == str(tmp_path / "a.json")
+
+
+def test_merged_document_keeps_both_runs_apart() -> None:
+    a = make_document(backends=("png", "raw"))
+    b = make_document(backends=("lmdb",))
+    merged = merged_document(a, b)
+    assert merged["settings"]["backends"] == ["png (A)", "lmdb (B)", "raw (A)"]
+    labels = {row["backend"] for row in merged["measurements"]}
+    assert labels == {"png (A)", "raw (A)", "lmdb (B)"}
+    assert len(merged["measurements"]) == len(a["measurements"]) + len(b["measurements"])

@@ -1,0 +1,207 @@
+"""The Textual app: setup, live progress, results. Keyboard only, usable over SSH.
+
+The app, not a screen, owns the benchmark run: a thread worker of the App relays the
+engine's events (the benchmark itself runs in its own child process), so leaving a
+screen never orphans the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_log_dir
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from imgbench.core.engine import BenchmarkRun
+from imgbench.core.errors import ImgbenchError
+from imgbench.core.results import check_output_path, load_document, save_document
+from imgbench.core.settings import RunSettings
+
+from .dialogs import ErrorDialog
+from .messages import RunEnded, RunEventsArrived
+
+RunFactory = Callable[[RunSettings], BenchmarkRun]
+POLL_S = 0.25  # the relay's batch interval: at most four UI updates a second
+
+
+def log_file() -> Path:
+    """Where error details go (the dialogs name it)."""
+    return Path(user_log_dir("imgbench")) / "imgbench.log"
+
+
+class ImgbenchApp(App[None]):
+    """imgbench: how should I store my images?"""
+
+    TITLE = "imgbench"
+    SUB_TITLE = "how should I store my images?"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        document_path: Path | None = None,
+        settings: RunSettings | None = None,
+        run_factory: RunFactory = BenchmarkRun,
+    ) -> None:
+        super().__init__()
+        self.document_path = document_path
+        self.initial_settings = settings
+        self.run_factory = run_factory
+        self.current_run: BenchmarkRun | None = None
+        self.run_output: Path | None = None
+        self.logger = _file_logger()
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .setup_screen import SetupScreen
+
+        self.push_screen(SetupScreen(self.initial_settings))
+        if self.document_path is not None:
+            self.open_results(self.document_path)
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def start_run(self, settings: RunSettings, output: Path) -> bool:
+        """Check, start and follow a run; a refusal is shown in a dialog. True when started."""
+        from .progress_screen import ProgressScreen
+
+        if self.current_run is not None and not self.current_run.finished:
+            self.show_error("A run is already going", "Wait for it, or cancel it first.")
+            return False
+        try:
+            check_output_path(output)
+            run = self.run_factory(settings)
+            run.start()
+        except (ImgbenchError, ValueError, OSError) as error:
+            self.show_error("Cannot start the run", str(error))
+            return False
+        self.current_run, self.run_output = run, output
+        self.push_screen(ProgressScreen(settings, output))
+        self.relay_events(run)
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run")
+    def relay_events(self, run: BenchmarkRun) -> None:
+        """Poll the engine off the event loop and post its events in batches."""
+        worker = get_current_worker()
+        while not run.finished:
+            if worker.is_cancelled:
+                run.cancel()
+            events = run.poll(POLL_S)
+            if events:
+                self.post_message(RunEventsArrived(events))
+        self.post_message(RunEnded(run.document()))
+
+    def cancel_run(self) -> None:
+        if self.current_run is not None:
+            self.current_run.cancel()
+
+    def on_run_events_arrived(self, message: RunEventsArrived) -> None:
+        from .progress_screen import ProgressScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ProgressScreen):
+                screen.absorb(message.events)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        """Save what was measured (whatever the status), then show it."""
+        from .progress_screen import ProgressScreen
+
+        document = message.document
+        saved: Path | None = None
+        if self.run_output is not None:
+            try:
+                save_document(document, self.run_output)
+                saved = self.run_output
+            except (ImgbenchError, OSError) as error:
+                self.show_error("The results could not be saved", str(error))
+        if isinstance(self.screen, ProgressScreen):
+            self.pop_screen()
+        self.show_results(document, saved)
+
+    # -- results ------------------------------------------------------------------------------
+
+    def show_results(
+        self,
+        document: dict[str, Any],
+        path: Path | None,
+        other: tuple[dict[str, Any], Path] | None = None,
+    ) -> None:
+        from .results_screen import ResultsScreen
+
+        self.push_screen(ResultsScreen(document, path, other))
+
+    def open_results(self, path: Path) -> None:
+        """Load a results file and show it; a bad file is explained, never changed."""
+        try:
+            document = load_document(path)
+        except ImgbenchError as error:
+            self.show_error("Cannot open the results", str(error))
+            return
+        self.show_results(document, path)
+
+    # -- errors and help ----------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.logger.error(
+                "%s: %s\n%s", title, message, "".join(traceback.format_exception(error))
+            )
+        self.push_screen(ErrorDialog(title, message, log_file() if error is not None else None))
+
+    def action_help(self) -> None:
+        from .help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: every key", "List every key of every screen", self.action_help)
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: details to the log file, one line to the terminal, no traceback."""
+        error = self._exception
+        if error is not None:
+            self.logger.error("internal error\n%s", "".join(traceback.format_exception(error)))
+        kind = type(error).__name__
+        line = f"imgbench stopped on an internal error ({kind}); details in {log_file()}"
+        self._exit_renderables.append(line)
+        self._close_messages_no_wait()
+
+
+def _file_logger() -> logging.Logger:
+    logger = logging.getLogger("imgbench.tui")
+    if not logger.handlers:
+        try:
+            path = log_file()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError:
+            handler = logging.NullHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return logger
+
+
+def create_app(
+    document_path: Path | None = None,
+    settings: RunSettings | None = None,
+    run_factory: RunFactory = BenchmarkRun,
+) -> ImgbenchApp:
+    """The one way the CLI and the tests build the app."""
+    return ImgbenchApp(document_path=document_path, settings=settings, run_factory=run_factory)

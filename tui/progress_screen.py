@@ -1,0 +1,159 @@
+"""Live progress of a run: overall bar with ETA, the task in words, each backend, results."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+
+from imgbench.core.charts import format_rate, format_seconds
+from imgbench.core.events import (
+    DatasetLoaded,
+    MeasurementRecorded,
+    PlanReady,
+    Progress,
+    RunFinished,
+    Task,
+    TaskFailed,
+    TaskStarted,
+)
+from imgbench.core.settings import RunSettings
+
+from .dialogs import ConfirmDialog
+
+WHAT_IT_DOES = {
+    "store_single": "storing {n} images one at a time",
+    "store_many": "storing {n} images in one batch",
+    "read_single": "reading {n} images one at a time",
+    "read_many": "reading the first {n} images",
+    "read_random": "reading {k} random images out of {n}",
+}
+COLUMNS = ("backend", "experiment", "n", "median", "throughput", "verified")
+
+
+def task_in_words(task: Task, settings: RunSettings) -> str:
+    words = WHAT_IT_DOES[task.experiment].format(n=f"{task.n:,}", k=f"{settings.k_for(task.n):,}")
+    return f"{task.backend}: {words}"
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA --:--"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
+
+
+class ProgressScreen(Screen[None]):
+    """Follows the run the App owns; leaving or cancelling never orphans the child."""
+
+    CSS_PATH = "progress_screen.tcss"
+    BINDINGS = [
+        Binding("c", "cancel_run", "Cancel run", id="progress.cancel"),
+        Binding("escape", "cancel_run", "Cancel run", show=False),
+    ]
+
+    def __init__(self, settings: RunSettings, output: Path) -> None:
+        super().__init__()
+        self.settings = settings
+        self.output = output
+        self.tasks: tuple[Task, ...] = ()
+        self.done_by_backend: Counter[str] = Counter()
+        self.cancelling = False
+
+    def compose(self) -> ComposeResult:
+        # A plain title, not Header: a short run pops this screen before Header's own
+        # mount callback runs, and Header then fails looking for its title.
+        yield Static(f"imgbench · running · results go to {self.output}", id="title", markup=False)
+        with Vertical(id="progress-top"):
+            yield Static("Loading the data set…", id="dataset", markup=False)
+            with Horizontal(id="overall-row"):
+                yield Label("overall", classes="row-label")
+                yield ProgressBar(id="overall", show_eta=False)
+                yield Label(format_eta(None), id="eta")
+            yield Static("", id="task", markup=False)
+            yield Vertical(id="backends")
+        yield DataTable(id="finished", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#finished", DataTable)
+        table.add_columns(*COLUMNS)
+
+    def absorb(self, events: list[Any]) -> None:
+        """Apply a batch of engine events (called by the App on the UI thread)."""
+        for event in events:
+            handler = getattr(self, f"_on_{type(event).__name__}", None)
+            if handler is not None:
+                handler(event)
+
+    def _on_DatasetLoaded(self, event: DatasetLoaded) -> None:
+        data = event.dataset
+        shape = "x".join(str(side) for side in data.get("shape", []))
+        text = f"data: {data.get('source')} · {data.get('count', 0):,} images of {shape}"
+        self.query_one("#dataset", Static).update(text)
+
+    def _on_PlanReady(self, event: PlanReady) -> None:
+        self.tasks = event.tasks
+        backends = self.query_one("#backends", Vertical)
+        for backend in dict.fromkeys(task.backend for task in event.tasks):
+            total = sum(task.backend == backend for task in event.tasks)
+            row = Horizontal(
+                Label(backend, classes="row-label"),
+                ProgressBar(total=total, show_eta=False, id=f"bar-{backend}"),
+                classes="backend-row",
+            )
+            backends.mount(row)
+
+    def _on_TaskStarted(self, event: TaskStarted) -> None:
+        place = f"task {event.index + 1} of {len(self.tasks)}"
+        words = task_in_words(event.task, self.settings)
+        if not self.cancelling:
+            self.query_one("#task", Static).update(f"{place} · {words}")
+
+    def _on_Progress(self, event: Progress) -> None:
+        self.query_one("#overall", ProgressBar).update(total=event.total, progress=event.done)
+        self.query_one("#eta", Label).update(format_eta(event.eta_s))
+
+    def _on_MeasurementRecorded(self, event: MeasurementRecorded) -> None:
+        row = event.measurement
+        self.done_by_backend[row["backend"]] += 1
+        bars = self.query(f"#bar-{row['backend']}").results(ProgressBar)
+        for bar in bars:
+            bar.update(progress=self.done_by_backend[row["backend"]])
+        verified = {True: "yes", False: "NO", None: ""}[row["verified"]]
+        table = self.query_one("#finished", DataTable)
+        table.add_row(
+            row["backend"],
+            row["experiment"].replace("_", " "),
+            f"{row['n']:,}",
+            format_seconds(row["median_s"]),
+            f"{format_rate(row.get('images_per_s'))} img/s",
+            verified,
+        )
+        table.move_cursor(row=table.row_count - 1)
+
+    def _on_TaskFailed(self, event: TaskFailed) -> None:
+        self.query_one("#task", Static).update(f"failed: {event.task.label}: {event.message}")
+
+    def _on_RunFinished(self, event: RunFinished) -> None:
+        self.query_one("#task", Static).update(f"run {event.status}")
+
+    def action_cancel_run(self) -> None:
+        if self.cancelling:
+            return
+
+        def answered(cancel: bool | None) -> None:
+            if cancel:
+                self.cancelling = True
+                self.query_one("#task", Static).update("cancelling… (what was measured is kept)")
+                self.app.cancel_run()  # type: ignore[attr-defined]
+
+        question = "Cancel the run? What was measured so far is kept and saved."
+        self.app.push_screen(ConfirmDialog(question, yes="Cancel run", no="Keep running"), answered)

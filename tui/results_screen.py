@@ -1,0 +1,774 @@
+"""The results screen: every chart in a tab, every number in a table, save / open / compare.
+
+Charts come from :mod:`imgbench.core.charts` and are drawn by :func:`report.draw_chart`,
+the same code the headless CLI uses, so both front ends show the same numbers. Time
+charts switch between linear and log axes; log axes are log10 values on linear axes
+with tick labels in real units, because plotext's own log scale breaks on redraw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual_plotext import PlotextPlot
+
+from imgbench.core.charts import (
+    TABLE_COLUMNS,
+    TABLE_NUMERIC_COLUMNS,
+    Chart,
+    Document,
+    all_charts,
+    backend_rank,
+    backends_in,
+    experiment_label,
+    experiment_rank,
+    format_count,
+    format_ratio,
+    format_seconds,
+    table_rows,
+)
+from imgbench.core.errors import ImgbenchError
+from imgbench.core.results import Comparison, ComparisonRow, compare_documents, load_document
+from imgbench.core.results import save_document as write_document
+
+from .dialogs import ConfirmDialog, PathDialog
+from .report import (
+    COMPACT_COLUMNS,
+    SAME_WITHIN,
+    WIDE_TABLE,
+    describe_dataset,
+    describe_environment,
+    describe_settings,
+    draw_chart,
+)
+
+if TYPE_CHECKING:
+    from .app import ImgbenchApp
+
+__all__ = ["ChartPlot", "ChartView", "ResultsCommands", "ResultsScreen", "merged_document"]
+
+#: Short tab titles, so every tab fits on one line of an 80-column terminal.
+TAB_TITLES = {
+    "time-store_many": "Store",
+    "time-read_many": "Read",
+    "single-image": "Single",
+    "time-read_random": "Random",
+    "disk-usage": "Disk",
+    "bytes-per-image": "Bytes",
+    "vs-raw-store_many": "Store%",
+    "vs-raw-read_many": "Read%",
+}
+TABLE_TAB = "tab-table"
+COMPARE_TAB = "tab-compare"
+RUN_TAB = "tab-run"
+#: Number keys in the order of the tabs they select: 1 is the first tab, 0 the tenth.
+NUMBER_KEYS = "1234567890"
+STATUS_STYLES = {"complete": "bold $success", "cancelled": "bold $warning", "failed": "bold $error"}
+#: Below this many columns the footer drops its padding, so every key fits in 80.
+WIDE_FOOTER = 100
+#: A figure never drawn smaller than this many rows, even before the first layout.
+MIN_PLOT_ROWS = 8
+#: Lines for notes and errors in the header at most; the Run tab lists them all.
+HEADER_MESSAGES = 2
+SIDES = ("A", "B")
+
+
+# -- the charts ---------------------------------------------------------------------------
+
+
+class ChartPlot(PlotextPlot):
+    """A plot that draws one :class:`Chart`, again whenever its size changes.
+
+    ``draw_chart`` needs the figure's height to keep bars below the legend, so the
+    chart is drawn on every resize, not once.
+    """
+
+    def __init__(self, chart: Chart, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.chart = chart
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    def show(self, chart: Chart) -> None:
+        """Draw another chart in place of the current one."""
+        self.chart = chart
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the chart at the current height; a chart without data leaves a blank figure."""
+        self.plt.clear_figure()
+        if not self.chart.empty:
+            draw_chart(self.plt, self.chart, height=max(self.size.height, MIN_PLOT_ROWS))
+        self.refresh()
+
+
+class ChartView(Vertical):
+    """A chart with its note below it, or, when there is nothing to draw, why not."""
+
+    def __init__(self, chart: Chart, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="chart-view")
+        self.chart = chart
+
+    def compose(self) -> ComposeResult:
+        plot = ChartPlot(self.chart)
+        empty = Static(empty_chart_text(self.chart), classes="chart-empty")
+        note = Static(self.chart.note, classes="chart-note", markup=False)
+        show_parts(self.chart, plot, empty, note)
+        yield plot
+        yield empty
+        yield note
+
+    @property
+    def plot(self) -> ChartPlot:
+        return self.query_one(ChartPlot)
+
+    def show(self, chart: Chart) -> None:
+        """Show another chart (the same one on other axes) in place of this one."""
+        self.chart = chart
+        plot, empty = self.plot, self.query_one(".chart-empty", Static)
+        note = self.query_one(".chart-note", Static)
+        empty.update(empty_chart_text(chart))
+        note.update(chart.note)
+        show_parts(chart, plot, empty, note)
+        if not chart.empty:
+            plot.show(chart)
+
+
+def empty_chart_text(chart: Chart) -> Content:
+    return Content.assemble((chart.title, "bold"), "\n\n", chart.note or "no data")
+
+
+def show_parts(chart: Chart, plot: ChartPlot, empty: Static, note: Static) -> None:
+    """The plot and its note for a chart with data; the title and why not for one without."""
+    plot.display = not chart.empty
+    empty.display = chart.empty
+    note.display = bool(chart.note) and not chart.empty
+
+
+# -- two documents on one chart -----------------------------------------------------------
+
+
+def merged_document(doc_a: Document, doc_b: Document) -> dict[str, Any]:
+    """One document holding both runs' measurements, backends renamed "png (A)", "png (B)".
+
+    Charts built from it put both runs on the same axes and in the same units, because
+    the units are chosen from all values at once.
+    """
+    measurements: list[Any] = []
+    backends: list[str] = []
+    for side, doc in zip(SIDES, (doc_a, doc_b), strict=True):
+        rows = doc.get("measurements")
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, Mapping) and isinstance(row.get("backend"), str):
+                measurements.append({**row, "backend": side_label(row["backend"], side)})
+        backends += [side_label(backend, side) for backend in backends_in(doc)]
+    settings = doc_a.get("settings")
+    settings = dict(settings) if isinstance(settings, Mapping) else {}
+    order = sorted(backends, key=lambda label: (backend_rank(label.rsplit(" (", 1)[0]), label))
+    settings["backends"] = order
+    return {"settings": settings, "dataset": doc_a.get("dataset"), "measurements": measurements}
+
+
+def side_label(backend: str, side: str) -> str:
+    return f"{backend} ({side})"
+
+
+def compared_charts(doc_a: Document, doc_b: Document, *, log: bool) -> list[Chart]:
+    """A's charts, with every time-against-n chart showing both runs.
+
+    The other charts (bars per backend) would need twice the categories, which do not
+    fit 80 columns; they show A and say so, and the Compare tab has every ratio.
+    """
+    merged = {chart.key: chart for chart in all_charts(merged_document(doc_a, doc_b), log=log)}
+    charts = []
+    for chart in all_charts(doc_a, log=log):
+        if chart.kind == "line" and chart.key in merged:
+            charts.append(_in_label_order(merged[chart.key]))
+        elif not chart.empty:
+            note = "; ".join(part for part in (chart.note, "this chart shows A only") if part)
+            charts.append(dataclasses.replace(chart, note=note))
+        else:
+            charts.append(chart)
+    return charts
+
+
+def _in_label_order(chart: Chart) -> Chart:
+    """A's lines first, then B's, each in backend order.
+
+    ``draw_chart`` gives the n-th series the n-th colour and marker, which for
+    png, lmdb, hdf5, raw are the backends' own: A looks as on its own, B stands apart.
+    """
+
+    def order(label: str) -> tuple[str, tuple[int, str]]:
+        backend, _, side = label.rpartition(" (")
+        return side, backend_rank(backend)
+
+    series = tuple(sorted(chart.series, key=lambda series: order(series.label)))
+    return dataclasses.replace(chart, series=series)
+
+
+def charts_for(document: Document, other: Document | None, *, log: bool) -> list[Chart]:
+    charts: list[Chart] = (
+        all_charts(document, log=log)
+        if other is None
+        else compared_charts(document, other, log=log)
+    )
+    return charts
+
+
+# -- words and cells ------------------------------------------------------------------------
+
+
+def status_content(status: Any) -> Content:
+    text = str(status) if status else "unknown status"
+    return Content.assemble((text, STATUS_STYLES.get(text, "bold")))
+
+
+def created_text(created: Any) -> str:
+    """An ISO time stamp to the minute, as "2025-11-23 19:00 +00:00"; other text as it is."""
+    if not isinstance(created, str) or "T" not in created:
+        return str(created) if created else "an unknown time"
+    day, _, clock = created.partition("T")
+    offset = clock[8:].lstrip(".0123456789") if len(clock) > 8 else ""
+    return f"{day} {clock[:5]} {offset}".strip()
+
+
+def dataset_text(document: Document) -> str:
+    """Source, count and image shape: "synthetic · 1,000 images of 32x32x3"."""
+    dataset = _mapping(document.get("dataset"))
+    if not dataset:
+        return "data set not recorded"
+    count, shape = dataset.get("count"), dataset.get("shape")
+    size = f"{count:,} images" if isinstance(count, int) else "images"
+    if isinstance(shape, list) and shape:
+        size += " of " + "x".join(str(side) for side in shape)
+    return f"{dataset.get('source', 'unknown source')} · {size}"
+
+
+def file_text(path: Path | None) -> str:
+    """The file name first, then its folder, so a long folder never hides the name."""
+    if path is None:
+        return "not saved (s saves it)"
+    return f"{path.name} in {path.parent}"
+
+
+def messages_of(document: Document) -> list[tuple[str, str]]:
+    """("error" or "note", text) for every error and note; errors first, they matter more."""
+    found = []
+    errors = document.get("errors")
+    for error in errors if isinstance(errors, list) else []:
+        error = _mapping(error)
+        found.append(("error", f"{error.get('task', 'run')}: {error.get('message', '')}"))
+    notes = document.get("notes")
+    found += [("note", str(note)) for note in notes] if isinstance(notes, list) else []
+    return found
+
+
+def message_content(kind: str, text: str) -> Content:
+    style = "$error" if kind == "error" else "$warning"
+    return Content.assemble((f"{kind}: ", "dim"), (text, style))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def measurement_cell(value: str, column: str) -> Text:
+    justify: JustifyMethod = "right" if column in TABLE_NUMERIC_COLUMNS else "left"
+    style = "bold red" if column == "verified" and value == "NO" else ""
+    return Text(value, style=style, justify=justify)
+
+
+def ratio_style(ratio: float | None) -> str:
+    """Green when B is faster, red when slower; uncoloured within run-to-run noise."""
+    if ratio is None or not math.isfinite(ratio) or abs(ratio - 1) <= SAME_WITHIN:
+        return ""
+    return "green" if ratio < 1 else "red"
+
+
+def ratio_words(ratio: float | None) -> str:
+    """What B/A means for B, in words: "2.00x faster", "1.30x slower", "within 5%"."""
+    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
+        return "—"
+    if abs(ratio - 1) <= SAME_WITHIN:
+        return f"within {SAME_WITHIN:.0%}"
+    if ratio < 1:
+        return f"{format_ratio(1 / ratio)} faster"
+    return f"{format_ratio(ratio)} slower"
+
+
+def comparison_cells(row: ComparisonRow) -> tuple[Text, ...]:
+    style = ratio_style(row.ratio)
+    return (
+        Text(row.backend),
+        Text(experiment_label(row.experiment)),
+        Text(f"{row.n:,}", justify="right"),
+        Text(format_seconds(row.median_a), justify="right"),
+        Text(format_seconds(row.median_b), justify="right"),
+        Text(format_ratio(row.ratio), style=style, justify="right"),
+        Text(ratio_words(row.ratio), style=style),
+    )
+
+
+def _comparison_order(row: ComparisonRow) -> tuple[tuple[int, str], tuple[int, str], int]:
+    return backend_rank(row.backend), experiment_rank(row.experiment), row.n
+
+
+def short_value(value: Any) -> str:
+    """A settings or environment value in a few characters."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return format_count(value) if value >= 10_000 else str(value)
+    if isinstance(value, list):
+        return ",".join(short_value(item) for item in value) or "none"
+    if isinstance(value, Mapping):
+        return "{…}" if value else "none"
+    return str(value)
+
+
+def differences_content(what: str, differences: Sequence[tuple[str, Any, Any]]) -> Content:
+    if not differences:
+        return Content.assemble((f"same {what}", "$success"))
+    shown = "; ".join(f"{key} {short_value(a)} → {short_value(b)}" for key, a, b in differences)
+    return Content.assemble((f"different {what}: ", "$warning"), shown)
+
+
+def comparison_summary(comparison: Comparison, names: tuple[str, str]) -> list[Content]:
+    """Which files, and whether the two runs measured the same thing the same way."""
+    data = (
+        Content.assemble(("same data set (sha256)", "$success"))
+        if comparison.same_data
+        else Content.assemble(("different data sets: the times measure different images", "$error"))
+    )
+    lines = [
+        Content.assemble(("A ", "bold"), names[0], ("  B ", "bold"), names[1]),
+        Content.assemble(
+            data, " · ", differences_content("settings", comparison.settings_differences)
+        ),
+        Content.assemble(
+            differences_content("machine", comparison.environment_differences),
+            ("  ·  B/A below 1: B is faster", "dim"),
+        ),
+    ]
+    only = [
+        f"only in {side}: {len(keys)} measurements"
+        for side, keys in zip(SIDES, (comparison.only_in_a, comparison.only_in_b), strict=True)
+        if keys
+    ]
+    if only:
+        lines.append(Content.assemble((" · ".join(only), "$warning")))
+    return lines
+
+
+def default_save_path(document: Document) -> Path:
+    """A file name in the current folder that says when the run was made."""
+    created = document.get("created")
+    stamp = ""
+    if isinstance(created, str) and "T" in created:
+        day, _, clock = created.partition("T")
+        stamp = f"-{day}-{clock[:5].replace(':', '')}"
+    return Path.cwd() / f"imgbench-results{stamp}.json"
+
+
+# -- the command palette ----------------------------------------------------------------------
+
+
+class ResultsCommands(Provider):
+    """Save, open, compare and the scale of the time charts, from ctrl+p."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        return screen.palette_commands() if isinstance(screen, ResultsScreen) else []
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+# -- the screen -----------------------------------------------------------------------------
+
+
+def _number_bindings() -> list[Binding]:
+    return [
+        Binding(
+            key,
+            f"show_tab({index})",
+            "Tab by number (1-9, 0 the tenth)" if index == 0 else "",
+            show=False,
+            id=f"results.tab-{key}",
+        )
+        for index, key in enumerate(NUMBER_KEYS)
+    ]
+
+
+class ResultsScreen(Screen[None]):
+    """What a run measured: charts, a table of every number, and a comparison."""
+
+    CSS_PATH = "results_screen.tcss"
+    COMMANDS = Screen.COMMANDS | {ResultsCommands}
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="results.back"),
+        Binding("l", "set_scale('log')", "Log", id="results.log"),
+        Binding("l", "set_scale('linear')", "Linear", id="results.linear"),
+        Binding("s", "save", "Save", id="results.save"),
+        Binding("o", "open", "Open", id="results.open"),
+        Binding("c", "compare", "Compare", id="results.compare"),
+        Binding("n", "new_run", "New run", id="results.new-run"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="results.next-tab"),
+        Binding(
+            "left_square_bracket", "previous_tab", "Previous tab", show=False, id="results.prev-tab"
+        ),
+        Binding("right", "next_tab", show=False, id="results.right"),
+        Binding("left", "previous_tab", show=False, id="results.left"),
+        *_number_bindings(),
+    ]
+
+    def __init__(
+        self,
+        document: dict[str, Any],
+        path: Path | None,
+        other: tuple[dict[str, Any], Path] | None = None,
+    ) -> None:
+        super().__init__()
+        self.document = document
+        self.path = path
+        self.other = other
+        self.log_scale = False
+        self.pane_ids: list[str] = []
+        self.log_sensitive: set[str] = set()
+        self.compact_table = False
+
+    @property
+    def host(self) -> ImgbenchApp:
+        """The app, which shows errors and opens results files for every screen."""
+        return cast("ImgbenchApp", self.app)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        charts = self._charts()
+        self.log_sensitive = self._keys_that_change_with_scale()
+        self.pane_ids = [f"tab-{chart.key}" for chart in charts] + [TABLE_TAB]
+        if self.other is not None:
+            self.pane_ids.append(COMPARE_TAB)
+        self.pane_ids.append(RUN_TAB)
+        yield Header()
+        yield Static(self._summary(), id="summary")
+        with TabbedContent(initial=self._first_tab()):
+            for chart in charts:
+                title = TAB_TITLES.get(chart.key, chart.title)
+                with TabPane(title, id=f"tab-{chart.key}"):
+                    yield ChartView(chart, id=f"chart-{chart.key}")
+            with TabPane("Table", id=TABLE_TAB):
+                yield self._measurement_table()
+            if self.other is not None:
+                with TabPane("Compare", id=COMPARE_TAB):
+                    yield from self._comparison(self.other)
+            with TabPane("Run", id=RUN_TAB), VerticalScroll(id="run-details"):
+                yield Static(self._run_details(), id="run-text")
+        yield Footer(compact=self.app.size.width < WIDE_FOOTER)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"results · {self.path.name if self.path else 'not saved'}"
+
+    def _first_tab(self) -> str:
+        return COMPARE_TAB if self.other is not None else self.pane_ids[0]
+
+    def _other_document(self) -> dict[str, Any] | None:
+        return self.other[0] if self.other is not None else None
+
+    def _charts(self, *, log: bool | None = None) -> list[Chart]:
+        log = self.log_scale if log is None else log
+        return charts_for(self.document, self._other_document(), log=log)
+
+    def _keys_that_change_with_scale(self) -> set[str]:
+        """Charts whose log version differs from the linear one: the toggle applies to them."""
+        pairs = zip(self._charts(log=False), self._charts(log=True), strict=True)
+        return {linear.key for linear, log in pairs if linear != log}
+
+    def _summary(self) -> Content:
+        doc = self.document
+        lines = [
+            Content.assemble(
+                status_content(doc.get("status")),
+                f" · {dataset_text(doc)} · {created_text(doc.get('created'))}",
+            ),
+            Content.assemble(("file: ", "dim"), file_text(self.path)),
+        ]
+        messages = messages_of(doc)
+        if len(messages) <= HEADER_MESSAGES:
+            lines += [message_content(kind, text) for kind, text in messages]
+        else:
+            shown = HEADER_MESSAGES - 1
+            lines += [message_content(kind, text) for kind, text in messages[:shown]]
+            more = f"… {len(messages) - shown} more notes and errors in the Run tab"
+            lines.append(Content.assemble((more, "dim")))
+        return Content("\n").join(lines)
+
+    def _measurement_table(self) -> DataTable[Text]:
+        table: DataTable[Text] = DataTable(id="measurements", cursor_type="row", zebra_stripes=True)
+        self._fill_measurements(table, compact=self.app.size.width < WIDE_TABLE)
+        return table
+
+    def _fill_measurements(self, table: DataTable[Text], *, compact: bool) -> None:
+        """Every column when there is room; below ``WIDE_TABLE`` columns, no k, min, stdev."""
+        self.compact_table = compact
+        shown = COMPACT_COLUMNS if compact else TABLE_COLUMNS
+        picks = [TABLE_COLUMNS.index(column) for column in shown]
+        table.clear(columns=True)
+        for column in shown:
+            justify: JustifyMethod = "right" if column in TABLE_NUMERIC_COLUMNS else "left"
+            table.add_column(Text(column, justify=justify), key=column)
+        rows = table_rows(self.document)
+        for cells in rows:
+            table.add_row(*(measurement_cell(cells[i], TABLE_COLUMNS[i]) for i in picks))
+        if not rows:
+            table.add_row(Text("no measurements"), *[Text("")] * (len(shown) - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        for footer in self.query(Footer).results(Footer):
+            footer.compact = event.size.width < WIDE_FOOTER
+        compact = event.size.width < WIDE_TABLE
+        if compact != self.compact_table:
+            for table in self.query("#measurements").results(DataTable):
+                self._fill_measurements(table, compact=compact)
+
+    def _comparison(self, other: tuple[dict[str, Any], Path]) -> Iterable[Static | DataTable[Text]]:
+        other_doc, other_path = other
+        comparison = compare_documents(self.document, other_doc)
+        names = (self._side_name(self.document, self.path), self._side_name(other_doc, other_path))
+        yield Static(
+            Content("\n").join(comparison_summary(comparison, names)), id="compare-summary"
+        )
+        table: DataTable[Text] = DataTable(id="comparison", cursor_type="row", zebra_stripes=True)
+        for column in ("backend", "experiment", "n", "median A", "median B", "B/A", "B is"):
+            numeric = column in ("n", "median A", "median B", "B/A")
+            table.add_column(Text(column, justify="right" if numeric else "left"), key=column)
+        rows = sorted(comparison.rows, key=_comparison_order)
+        for row in rows:
+            table.add_row(*comparison_cells(row))
+        if not rows:
+            table.add_row(Text("nothing measured in both"), *[Text("")] * 6)
+        yield table
+
+    @staticmethod
+    def _side_name(document: Document, path: Path | None) -> str:
+        status = str(document.get("status", "unknown"))
+        name = path.name if path is not None else "not saved"
+        return name if status == "complete" else f"{name} ({status})"
+
+    def _run_details(self) -> Content:
+        """Everything about the run, in full: the header only has room for one line each."""
+        sides = [("", self.document, self.path)]
+        if self.other is not None:
+            sides = [("A ", self.document, self.path), ("B ", *self.other)]
+        lines: list[Content] = []
+        for prefix, doc, path in sides:
+            lines += self._details_of(prefix, doc, path)
+            lines.append(Content(""))
+        return Content("\n").join(lines[:-1])
+
+    @staticmethod
+    def _details_of(prefix: str, doc: Document, path: Path | None) -> list[Content]:
+        def line(label: str, value: str | Content) -> Content:
+            return Content.assemble((f"{prefix}{label}: ", "bold"), value)
+
+        lines = [
+            line("status", status_content(doc.get("status"))),
+            line("made", created_text(doc.get("created"))),
+            line("file", str(path) if path is not None else "not saved"),
+            line("data", describe_dataset(_mapping(doc.get("dataset")))),
+            line("settings", describe_settings(_mapping(doc.get("settings")))),
+            line("machine", describe_environment(_mapping(doc.get("environment")))),
+        ]
+        lines += [message_content(kind, text) for kind, text in messages_of(doc)]
+        return lines
+
+    def _refresh_summary(self) -> None:
+        self.query_one("#summary", Static).update(self._summary())
+        self.query_one("#run-text", Static).update(self._run_details())
+        self.sub_title = f"results · {self.path.name if self.path else 'not saved'}"
+
+    # -- tabs ---------------------------------------------------------------------------------
+
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab shown; empty while the screen is being built."""
+        tabbed = self.query(TabbedContent)
+        return tabbed.first().active if tabbed else ""
+
+    def action_show_tab(self, index: int) -> None:
+        if 0 <= index < len(self.pane_ids):
+            self.query_one(TabbedContent).active = self.pane_ids[index]
+
+    def action_next_tab(self) -> None:
+        self._step_tab(+1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        current = self.active_tab
+        index = self.pane_ids.index(current) if current in self.pane_ids else 0
+        self.query_one(TabbedContent).active = self.pane_ids[(index + step) % len(self.pane_ids)]
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The scale key offers the other scale: dimmed on tabs it does not change, hidden
+        when no chart has a log version; number keys past the last tab do nothing."""
+        if action == "set_scale":
+            wanted_log = parameters == ("log",)
+            if wanted_log == self.log_scale or not self.log_sensitive:
+                return False
+            return True if self.active_tab.removeprefix("tab-") in self.log_sensitive else None
+        if action == "show_tab":
+            index = parameters[0] if parameters else -1
+            return isinstance(index, int) and index < len(self.pane_ids)
+        return True
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_set_scale(self, scale: str) -> None:
+        """Redraw the time charts on linear or on log axes."""
+        self.log_scale = scale == "log"
+        for chart in self._charts():
+            for view in self.query(f"#chart-{chart.key}").results(ChartView):
+                view.show(chart)
+        self.refresh_bindings()
+
+    def toggle_scale(self) -> None:
+        self.action_set_scale("linear" if self.log_scale else "log")
+
+    def action_save(self) -> None:
+        initial = self.path or default_save_path(self.document)
+        self.app.push_screen(PathDialog("Save the results as JSON", str(initial)), self._save_to)
+
+    def _save_to(self, path: Path | None) -> None:
+        if path is None:
+            return
+        path = path.absolute()
+        if path.exists() and path != self.path:
+            question = f"{path} exists. Replace it with these results?"
+            self.app.push_screen(
+                ConfirmDialog(question, yes="Replace", no="Keep it"),
+                lambda yes: self._write(path) if yes else None,
+            )
+            return
+        self._write(path)
+
+    def _write(self, path: Path) -> None:
+        try:
+            write_document(self.document, path)
+        except (ImgbenchError, OSError) as error:
+            self.host.show_error("The results could not be saved", str(error))
+            return
+        self.path = path
+        self._refresh_summary()
+        self.notify(f"Saved to {path}", title="Results saved")
+
+    def action_open(self) -> None:
+        initial = f"{self.path.parent}/" if self.path is not None else ""
+        dialog = PathDialog("Open a results file", initial, must_exist=True)
+        self.app.push_screen(dialog, self._open)
+
+    def _open(self, path: Path | None) -> None:
+        if path is not None:
+            self.host.open_results(path.absolute())
+
+    def action_compare(self) -> None:
+        initial = f"{self.path.parent}/" if self.path is not None else ""
+        dialog = PathDialog("Compare with results file (B)", initial, must_exist=True)
+        self.app.push_screen(dialog, self._compare_with)
+
+    async def _compare_with(self, path: Path | None) -> None:
+        if path is None:
+            return
+        path = path.absolute()
+        try:
+            other = load_document(path)
+        except ImgbenchError as error:
+            self.host.show_error("Cannot compare with that file", str(error))
+            return
+        self.other = (other, path)
+        await self.recompose()
+        tabbed = self.query_one(TabbedContent)
+        tabbed.active = COMPARE_TAB
+        # Focus stays on the removed tabs otherwise, and no key of this screen would work.
+        tabbed.query_one(Tabs).focus()
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self._leave(self._pop_self)
+
+    def action_new_run(self) -> None:
+        self._leave(self._pop_to_setup)
+
+    def _leave(self, go: Callable[[], None]) -> None:
+        """Leave now, or after asking when the results exist nowhere but on screen."""
+        if self.path is not None:
+            go()
+            return
+        question = "These results are not saved (s saves them). Leave anyway?"
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Leave", no="Stay"), lambda yes: go() if yes else None
+        )
+
+    def _pop_self(self) -> None:
+        self.app.pop_screen()
+
+    def _pop_to_setup(self) -> None:
+        """Pop every results screen on top of the stack: what is below is the setup."""
+        count = 0
+        for screen in reversed(self.app.screen_stack[1:]):
+            if not isinstance(screen, ResultsScreen):
+                break
+            count += 1
+        for _ in range(count):
+            self.app.pop_screen()
+
+    # -- the command palette ------------------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        commands: list[tuple[str, str, Callable[[], Any]]] = [
+            ("Save results as JSON", "Write these results to a file (s)", self.action_save),
+            ("Open results file", "Show another saved results file (o)", self.action_open),
+            ("Compare with results file", "Ratios against a second file (c)", self.action_compare),
+        ]
+        if self.log_sensitive:
+            target = "Linear" if self.log_scale else "Log"
+            commands.append(
+                (f"{target} scale on time charts", "Switch the y axis (l)", self.toggle_scale)
+            )
+        commands.append(("New run", "Back to the setup (n)", self.action_new_run))
+        return commands

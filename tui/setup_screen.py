@@ -1,0 +1,957 @@
+"""The setup screen: everything that shapes a run, checked while it is typed.
+
+Each change re-reads the whole form after a short pause and marks every problem where it
+was typed, so a refused run never comes as a surprise. The CIFAR path is inspected in a
+thread (listing an archive takes about 0.3 s), so typing never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.worker import get_current_worker
+
+from imgbench.core.backends import BACKENDS
+from imgbench.core.backends.hdf5_store import COMPRESSIONS
+from imgbench.core.charts import experiment_label, format_bytes
+from imgbench.core.cifar import SIDE, CifarInfo, inspect_cifar
+from imgbench.core.discovery import DataChoice, discover_data
+from imgbench.core.engine import estimated_scratch_bytes, image_shape, plan_tasks
+from imgbench.core.errors import ImgbenchError
+from imgbench.core.results import check_output_path
+from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, problems
+
+from .cli import SOURCE_NAMES
+from .dialogs import PathDialog
+
+if TYPE_CHECKING:
+    from .app import ImgbenchApp
+
+T = TypeVar("T")
+
+SYNTHETIC = "synthetic"
+#: Pause after the last keystroke before the form is checked again.
+CHECK_DELAY_S = 0.15
+#: Pause before a typed path is inspected (each inspection lists the folder or archive).
+DATA_CHECK_DELAY_S = 0.3
+CACHE_MODES: tuple[CacheMode, ...] = ("warm", "cold")
+PRESET_KEYS = {"classic": "F2", "quick": "F3", "thorough": "F4"}
+PRESET_TITLES = {"classic": "classic study", "quick": "quick", "thorough": "thorough"}
+PRESET_PURPOSES = {
+    "classic": "the original study's plan",
+    "quick": "a first look in about a minute",
+    "thorough": "more repeats: slower, steadier",
+}
+#: Settings that describe the data and the place rather than the plan: presets keep them.
+NOT_PLAN = ("data", "workdir", "seed", "image_size")
+PRESET_GROUP = Binding.Group("presets")
+
+
+# -- the form's fields -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One text input: its widget id, its label, and a hint beside it."""
+
+    id: str
+    label: str
+    hint: str = ""
+    placeholder: str = ""
+    short: bool = True  # a number: a narrow input with its hint beside it
+
+
+DATA = TextField("data", "source", "", "synthetic, or a CIFAR folder or .tar.gz", short=False)
+IMAGE_SIZE = TextField("image-size", "image size", "W x H, synthetic only", "32x32")
+COUNT = TextField("count", "target count", "images after tiling", "largest cutoff")
+CUTOFFS = TextField("cutoffs", "cutoffs", "n values", "10,100,1000")
+REPEATS = TextField("repeats", "repeats", "timed samples")
+WARMUP = TextField("warmup", "warm-up", "untimed samples")
+K = TextField("k", "random reads k", "capped at n")
+SEED = TextField("seed", "seed", "data, random ids")
+PNG_COMPRESS = TextField("png-compress", "PNG compress", "0-9", "Pillow's default")
+PNG_WORKERS = TextField("png-workers", "PNG workers", "processes")
+HDF5_CHUNK = TextField("hdf5-chunk", "HDF5 chunk rows", "images per chunk", "automatic")
+WORKDIR = TextField("workdir", "work dir", "", "the system temp dir", short=False)
+OUTPUT = TextField("output", "results file", "", "imgbench-results.json", short=False)
+
+TEXT_FIELDS = (
+    DATA,
+    IMAGE_SIZE,
+    COUNT,
+    CUTOFFS,
+    REPEATS,
+    WARMUP,
+    K,
+    SEED,
+    PNG_COMPRESS,
+    PNG_WORKERS,
+    HDF5_CHUNK,
+    WORKDIR,
+    OUTPUT,
+)
+#: Everything that can be marked, with the words used when a problem is listed.
+LABELS: dict[str, str] = {f.id: f.label for f in TEXT_FIELDS} | {
+    "backends": "backends",
+    "experiments": "experiments",
+}
+#: Fields whose value goes into RunSettings: a typo in one means there are no settings.
+SETTINGS_FIELDS = frozenset(LABELS) - {"output", "workdir"}
+
+
+# -- reading typed values ------------------------------------------------------------------
+
+
+def parse_whole(text: str, minimum: int) -> int:
+    """A whole number, with optional thousands separators: "100,000"."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not re.fullmatch(r"-?\d+", cleaned):
+        raise ValueError("type a whole number")
+    value = int(cleaned)
+    if value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    return value
+
+
+def parse_count(text: str) -> int | None:
+    """Empty means "the largest cutoff", as RunSettings does."""
+    return parse_whole(text, 1) if text.strip() else None
+
+
+def parse_optional_whole(text: str, minimum: int, maximum: int | None = None) -> int | None:
+    """Empty means the backend's own default."""
+    if not text.strip():
+        return None
+    value = parse_whole(text, minimum)
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum}")
+    return value
+
+
+def parse_compress_level(text: str) -> int | None:
+    try:
+        return parse_optional_whole(text, 0, 9)
+    except ValueError:
+        raise ValueError("a zlib level from 0 to 9, or empty for Pillow's default") from None
+
+
+def parse_cutoffs(text: str) -> tuple[int, ...]:
+    """Sizes n to measure, ascending and each once: "10,100,1000"."""
+    parts = [part.replace("_", "") for part in re.split(r"[,\s]+", text.strip()) if part]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise ValueError("expected whole numbers separated by commas, e.g. 10,100,1000")
+    values = sorted({int(part) for part in parts})
+    if values[0] < 1:
+        raise ValueError("every cutoff must be at least 1 (write 100000, not 100,000)")
+    return tuple(values)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """Width x height (one number: a square) as RunSettings' (height, width)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX\u00d7*]\s*(\d+)\s*)?", text)
+    if match is None:
+        raise ValueError("type width x height, e.g. 32x32")
+    width = int(match.group(1))
+    height = int(match.group(2) or width)
+    if width < 1 or height < 1:
+        raise ValueError("each side must be at least 1 pixel")
+    return height, width
+
+
+def parse_data(text: str) -> str:
+    """ "synthetic" or the path as the engine wants it (with ~ expanded)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError("type synthetic, or the path of a CIFAR folder or .tar.gz archive")
+    if cleaned.lower() == SYNTHETIC:
+        return SYNTHETIC
+    return str(Path(cleaned).expanduser())
+
+
+def parse_workdir(text: str) -> str | None:
+    """Empty means the system temp dir (RunSettings' None)."""
+    return str(Path(text.strip()).expanduser()) if text.strip() else None
+
+
+def workdir_problem(workdir: Path) -> str:
+    """Why a scratch folder could not be made in ``workdir``; empty when it can."""
+    try:
+        if not workdir.exists():
+            return "no such folder"
+        if not workdir.is_dir():
+            return "not a folder"
+    except OSError as error:
+        return f"cannot look at this folder ({error.strerror or error})"
+    if not os.access(workdir, os.W_OK | os.X_OK):
+        return "cannot write in this folder (permission denied)"
+    return ""
+
+
+def output_problem(text: str) -> str:
+    """Why the results could not be saved at ``text``; empty when they can."""
+    if not text.strip():
+        return "type a file name for the results"
+    try:
+        check_output_path(Path(text.strip()).expanduser())
+    except ImgbenchError as error:
+        return str(error.problem)
+    except OSError as error:  # e.g. a folder on the way that may not be looked into
+        return f"cannot look at this path ({error.strerror or error})"
+    return ""
+
+
+def option_default(backend: str, option: str) -> Any:
+    """A backend option's default, read from the backend itself so the two never drift."""
+    parameter = inspect.signature(BACKENDS[backend].__init__).parameters.get(option)
+    return None if parameter is None else parameter.default
+
+
+def optional_text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def same_plan(first: RunSettings, second: RunSettings) -> bool:
+    """Whether two settings measure the same things (the data and places may differ)."""
+
+    def plan(settings: RunSettings) -> dict[str, Any]:
+        record: dict[str, Any] = settings.to_dict()
+        for name in NOT_PLAN:
+            record.pop(name)
+        return record
+
+    return plan(first) == plan(second)
+
+
+def preset_summary(name: str) -> str:
+    chosen = PRESETS[name]
+    cutoffs = f"{min(chosen.cutoffs):,}..{max(chosen.cutoffs):,}"
+    return (
+        f"{PRESET_TITLES[name]}: {PRESET_PURPOSES[name]}. {chosen.target_count:,} images, "
+        f"cutoffs {cutoffs}, {chosen.repeats} repeats, {chosen.cache} cache"
+    )
+
+
+# -- what the data field holds ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataVerdict:
+    """The result of checking one text typed in the data field."""
+
+    text: str
+    summary: str = ""
+    problem: str = ""
+
+
+def describe_cifar(info: CifarInfo) -> str:
+    """ "CIFAR-10, 5 train batches, 50,000 images": what a person checks at a glance."""
+    batches = len(info.train_batches)
+    words = [
+        SOURCE_NAMES.get(info.kind, info.kind),
+        f"{batches} train batch{'es' if batches != 1 else ''}",
+        f"{info.expected_images:,} images",
+    ]
+    if info.has_test:
+        words.append("and a test batch")
+    found = ", ".join(words)
+    return f"{found} (archive, read without extracting)" if info.archive else found
+
+
+def data_verdict(text: str) -> DataVerdict:
+    """Check what the data field holds. Inspects the disk: call it off the event loop."""
+    try:
+        data = parse_data(text)
+        if data == SYNTHETIC:
+            return DataVerdict(text, summary="built-in synthetic set: 10 classes, photo-like")
+        return DataVerdict(text, summary=describe_cifar(inspect_cifar(data)))
+    except (ValueError, ImgbenchError, OSError) as error:
+        return DataVerdict(text, problem=str(error))
+
+
+def short_path(path: Path) -> str:
+    """ "." for the current directory and "~" for home: shorter lines at 80 columns."""
+    if path == Path.cwd():
+        return "."
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
+
+
+def explain_choice(choice: DataChoice) -> str:
+    """Why the data field starts with what it holds."""
+    if choice.path is not None:
+        title = SOURCE_NAMES.get(choice.source, choice.source)
+        return f"default: {title} found at {short_path(choice.path)}"
+    places = " or ".join(short_path(p) for p in choice.looked_in)
+    return f"default: no CIFAR data in {places}: using the built-in synthetic set"
+
+
+def default_output_name(folder: Path) -> str:
+    """imgbench-results-DATE-TIME.json, never the name of a file already there."""
+    stem = f"imgbench-results-{datetime.now():%Y%m%d-%H%M%S}"
+    name, number = f"{stem}.json", 1
+    while (folder / name).exists():
+        number += 1
+        name = f"{stem}-{number}.json"
+    return name
+
+
+# -- the whole form, read ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the form holds, as typed and ticked; ``data_problem`` is from the last check."""
+
+    texts: Mapping[str, str]
+    backends: tuple[str, ...]
+    experiments: tuple[str, ...]
+    cache: str
+    durable: bool
+    hdf5_compression: str
+    data_problem: str = ""
+
+
+@dataclass(frozen=True)
+class FormReading:
+    """The settings (None when a field cannot be read), the marks to show, the problems."""
+
+    settings: RunSettings | None
+    marks: dict[str, str]
+    problems: list[str]
+    space: str
+
+
+class _Reader:
+    """Parses fields and remembers, per field, why one could not be read."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts = texts
+        self.marks: dict[str, str] = {}
+
+    def read(self, field_id: str, parse: Callable[[str], T]) -> T | None:
+        try:
+            return parse(self.texts.get(field_id, ""))
+        except ValueError as error:
+            self.marks[field_id] = str(error)
+            return None
+
+
+def read_form(state: FormState) -> FormReading:
+    """Everything the form says, checked: the one place a run's settings come from."""
+    reader = _Reader(state.texts)
+    data = reader.read("data", parse_data)
+    if data is not None and state.data_problem:
+        reader.marks["data"] = state.data_problem
+    image_size = RunSettings().image_size
+    if data == SYNTHETIC:
+        image_size = reader.read("image-size", parse_size) or image_size
+    else:  # unused by a CIFAR run, but kept as given so settings survive the form
+        with suppress(ValueError):
+            image_size = parse_size(state.texts.get("image-size", ""))
+    count = reader.read("count", parse_count)
+    cutoffs = reader.read("cutoffs", parse_cutoffs)
+    repeats = reader.read("repeats", partial(parse_whole, minimum=1))
+    warmup = reader.read("warmup", partial(parse_whole, minimum=0))
+    k = reader.read("k", partial(parse_whole, minimum=1))
+    seed = reader.read("seed", partial(parse_whole, minimum=0))
+    options = _backend_options(reader, state)
+    workdir = parse_workdir(state.texts.get("workdir", ""))
+    settings = None
+    if not reader.marks.keys() & SETTINGS_FIELDS:
+        settings = RunSettings(
+            data=cast(str, data),
+            count=count,
+            backends=state.backends,
+            experiments=state.experiments,
+            cutoffs=cast("tuple[int, ...]", cutoffs),
+            repeats=cast(int, repeats),
+            warmup=cast(int, warmup),
+            k=cast(int, k),
+            cache="cold" if state.cache == "cold" else "warm",
+            durable=state.durable,
+            backend_options=options,
+            workdir=workdir,
+            seed=cast(int, seed),
+            image_size=image_size,
+        )
+    space = _check_places(reader, settings, workdir)
+    rules = _rule_marks(state, count, cutoffs)
+    found = [f"{LABELS[field_id]}: {reason}" for field_id, reason in reader.marks.items()]
+    if settings is not None:
+        found.extend(problems(settings))
+    else:  # problems() needs settings: say the rules broken so far in the form's words
+        found.extend(f"{LABELS[field_id]}: {reason}" for field_id, reason in rules.items())
+    return FormReading(settings, rules | reader.marks, found, space)
+
+
+def _backend_options(reader: _Reader, state: FormState) -> dict[str, dict[str, Any]]:
+    """Options of the chosen backends that differ from the backend's defaults."""
+    typed: dict[str, dict[str, Any]] = {
+        "png": {
+            "compress_level": reader.read("png-compress", parse_compress_level),
+            "workers": reader.read("png-workers", partial(parse_whole, minimum=1)),
+        },
+        "hdf5": {
+            "chunk_rows": reader.read("hdf5-chunk", partial(parse_optional_whole, minimum=1)),
+            "compression": state.hdf5_compression,
+        },
+    }
+    chosen = {}
+    for backend, values in typed.items():
+        changed = {k: v for k, v in values.items() if v != option_default(backend, k)}
+        if backend in state.backends and changed:
+            chosen[backend] = changed
+    return chosen
+
+
+def _check_places(reader: _Reader, settings: RunSettings | None, workdir: str | None) -> str:
+    """Mark a bad work dir, too little space or an unwritable output; say what is free."""
+    problem = output_problem(reader.texts.get("output", ""))
+    if problem:
+        reader.marks["output"] = problem
+    folder = Path(workdir) if workdir else Path(tempfile.gettempdir())
+    problem = workdir_problem(folder)
+    if problem:
+        reader.marks["workdir"] = problem
+        return ""
+    free = shutil.disk_usage(folder).free
+    if settings is None or not settings.backends or not settings.cutoffs:
+        return f"{format_bytes(free)} free"
+    needed = estimated_scratch_bytes(settings, _shape(settings))
+    if free < needed:
+        reader.marks["workdir"] = (
+            f"not enough free space: the plan needs about {format_bytes(needed)}, "
+            f"{format_bytes(free)} is free"
+        )
+    return f"{format_bytes(free)} free; this plan needs about {format_bytes(needed)}"
+
+
+def _shape(settings: RunSettings) -> tuple[int, ...]:
+    """The image shape, without inspecting a CIFAR archive on the event loop."""
+    shape: tuple[int, ...] = (SIDE, SIDE, 3)
+    if settings.data == SYNTHETIC:
+        shape = image_shape(settings)
+    return shape
+
+
+def _rule_marks(
+    state: FormState, count: int | None, cutoffs: tuple[int, ...] | None
+) -> dict[str, str]:
+    """Where problems() would complain, said at the field that fixes it."""
+    marks = {}
+    if not state.backends:
+        marks["backends"] = "choose at least one backend"
+    if not state.experiments:
+        marks["experiments"] = "choose at least one experiment"
+    elif "disk_usage" in state.experiments and not {"store_single", "store_many"} & set(
+        state.experiments
+    ):
+        marks["experiments"] = "disk usage is measured on what store single or store many wrote"
+    if count is not None and cutoffs and count < max(cutoffs):
+        marks["count"] = f"less than the largest cutoff ({max(cutoffs):,})"
+    return marks
+
+
+# -- widgets --------------------------------------------------------------------------------------
+
+
+class TickBox(Checkbox):
+    """A checkbox that is empty when off, so it reads right without colour (16-colour SSH)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # the name Textual reads
+        return "X" if self.value else " "
+
+
+class Choice(RadioButton):
+    """A radio button that is empty when off, like TickBox."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # the name Textual reads
+        return "\u25cf" if self.value else " "
+
+
+# -- the command palette ------------------------------------------------------------------------
+
+
+class SetupCommands(Provider):
+    """The setup screen's main actions in the command palette (ctrl+p)."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        if not isinstance(screen, SetupScreen):
+            return []
+        commands: list[tuple[str, str, Callable[[], Any]]] = [
+            ("Run the benchmark", "Check the form and start the run (F5)", screen.action_run)
+        ]
+        for name, key in PRESET_KEYS.items():
+            title = f"Preset: {PRESET_TITLES[name]} ({key})"
+            commands.append((title, preset_summary(name), partial(screen.action_preset, name)))
+        commands.append(
+            ("Open a results file", "Show a saved run (ctrl+o)", screen.action_open_results)
+        )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+# -- the screen ---------------------------------------------------------------------------------
+
+
+class SetupScreen(Screen[None]):
+    """The form for a run: the app's base screen."""
+
+    CSS_PATH = "setup_screen.tcss"
+    AUTO_FOCUS = "#data"
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (140, "-wide"),
+    ]
+    COMMANDS = {SetupCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5,ctrl+r,r", "run", "Run", id="setup.run"),
+        Binding(
+            "f2,1",
+            "preset('classic')",
+            "Classic study preset",
+            id="setup.preset_classic",
+            group=PRESET_GROUP,
+        ),
+        Binding(
+            "f3,2",
+            "preset('quick')",
+            "Quick preset",
+            id="setup.preset_quick",
+            group=PRESET_GROUP,
+        ),
+        Binding(
+            "f4,3",
+            "preset('thorough')",
+            "Thorough preset",
+            id="setup.preset_thorough",
+            group=PRESET_GROUP,
+        ),
+        Binding("ctrl+o,o", "open_results", "Open results", id="setup.open"),
+        Binding("escape", "leave_field", "Leave the field", id="setup.leave_field", show=False),
+    ]
+
+    def __init__(self, settings: RunSettings | None = None) -> None:
+        super().__init__()
+        self.initial = settings or PRESETS["classic"]
+        self._verdict: DataVerdict | None = None
+        self._check_timer: Timer | None = None
+        self._data_timer: Timer | None = None
+        self._auto_output = default_output_name(Path.cwd())
+
+    # -- building the form ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        texts, why = self._initial_texts()
+        yield Header()
+        with VerticalScroll(id="setup-form"):
+            yield Static(
+                "esc leaves a text field; then r runs, 1 2 3 pick a preset, o opens",
+                id="keys-hint",
+                classes="hint",
+            )
+            with Horizontal(id="preset-row"):
+                yield Label("preset", classes="field-label")
+                for name, key in PRESET_KEYS.items():
+                    label = f"{PRESET_TITLES[name]} {key}"
+                    yield Button(label, id=f"preset-{name}", compact=True, classes="preset")
+            yield Static("", id="preset-note", classes="hint", markup=False)
+            with Container(id="columns"):
+                with Vertical(id="left-column", classes="column"):
+                    yield from self._data_section(texts, why)
+                    yield from self._plan_section(texts)
+                with Vertical(id="right-column", classes="column"):
+                    yield from self._backend_section(texts)
+                    yield from self._experiment_section()
+                    yield from self._files_section(texts)
+            yield Static("", id="summary", markup=False)
+            with Horizontal(id="action-row"):
+                yield Button("Run  F5", id="run", variant="success", compact=True)
+                yield Button("Open results  ctrl+o", id="open", compact=True)
+        yield Footer()
+
+    def _initial_texts(self) -> tuple[dict[str, str], str]:
+        """The form's first values, and why the data field holds what it does."""
+        settings = self.initial
+        why = ""
+        data = settings.data
+        if data == "auto":
+            choice = discover_data()
+            data = str(choice.path) if choice.path is not None else SYNTHETIC
+            why = explain_choice(choice)
+        height, width = settings.image_size
+        texts = self._plan_texts(settings) | {
+            "data": data,
+            "image-size": f"{width}x{height}",
+            "seed": str(settings.seed),
+            "workdir": settings.workdir or tempfile.gettempdir(),
+            "output": self._auto_output,
+        }
+        return texts, why
+
+    @staticmethod
+    def _plan_texts(settings: RunSettings) -> dict[str, str]:
+        """The text fields a preset fills."""
+        png = settings.backend_options.get("png", {})
+        hdf5 = settings.backend_options.get("hdf5", {})
+        return {
+            "count": optional_text(settings.count),
+            "cutoffs": ",".join(str(n) for n in settings.cutoffs),
+            "repeats": str(settings.repeats),
+            "warmup": str(settings.warmup),
+            "k": str(settings.k),
+            "png-compress": optional_text(
+                png.get("compress_level", option_default("png", "compress_level"))
+            ),
+            "png-workers": optional_text(png.get("workers", option_default("png", "workers"))),
+            "hdf5-chunk": optional_text(
+                hdf5.get("chunk_rows", option_default("hdf5", "chunk_rows"))
+            ),
+        }
+
+    def _field(self, spec: TextField, value: str) -> ComposeResult:
+        with Horizontal(classes="field", id=f"{spec.id}-row"):
+            yield Label(spec.label, classes="field-label")
+            classes = "short" if spec.short else ""
+            yield Input(
+                value, placeholder=spec.placeholder, id=spec.id, compact=True, classes=classes
+            )
+            if spec.hint:
+                yield Label(spec.hint, classes="field-hint")
+        yield Static("", id=f"{spec.id}-problem", classes="problem", markup=False)
+
+    @staticmethod
+    def _section(title: str) -> Static:
+        return Static(title, classes="section-title")
+
+    def _data_section(self, texts: dict[str, str], why: str) -> ComposeResult:
+        yield self._section("Data")
+        yield from self._field(DATA, texts["data"])
+        yield Static("", id="data-status", classes="note", markup=False)
+        why_note = Static(why, id="data-why", classes="note hint", markup=False)
+        why_note.display = bool(why)
+        yield why_note
+        yield from self._field(IMAGE_SIZE, texts["image-size"])
+
+    def _plan_section(self, texts: dict[str, str]) -> ComposeResult:
+        yield self._section("Plan")
+        for spec in (COUNT, CUTOFFS, REPEATS, WARMUP, K, SEED):
+            yield from self._field(spec, texts[spec.id])
+        with Horizontal(classes="field choice-row"):
+            yield Label("page cache", classes="field-label")
+            with RadioSet(id="cache", compact=True):
+                for mode in CACHE_MODES:
+                    yield Choice(mode, value=mode == self.initial.cache, id=f"cache-{mode}")
+            yield Label("cold: evicted before reads", classes="field-hint")
+        with Horizontal(classes="field choice-row"):
+            yield Label("durable", classes="field-label")
+            yield TickBox(
+                "every store syncs to disk", self.initial.durable, id="durable", compact=True
+            )
+
+    def _backend_section(self, texts: dict[str, str]) -> ComposeResult:
+        yield self._section("Backends")
+        with Horizontal(classes="field choice-row"):
+            yield Label("store in", classes="field-label")
+            with Container(id="backends", classes="choices"):
+                for name in BACKENDS:
+                    chosen = name in self.initial.backends
+                    yield TickBox(name, chosen, id=f"backend-{name}", compact=True)
+        yield Static("", id="backends-problem", classes="problem", markup=False)
+        for spec in (PNG_COMPRESS, PNG_WORKERS, HDF5_CHUNK):
+            yield from self._field(spec, texts[spec.id])
+        compression = self.initial.backend_options.get("hdf5", {}).get(
+            "compression", option_default("hdf5", "compression")
+        )
+        with Horizontal(classes="field choice-row"):
+            yield Label("HDF5 compression", classes="field-label")
+            with RadioSet(id="hdf5-compression", compact=True):
+                for name in COMPRESSIONS:
+                    yield Choice(name, value=name == compression, id=f"hdf5-{name}")
+
+    def _experiment_section(self) -> ComposeResult:
+        yield self._section("Experiments")
+        with Horizontal(classes="field choice-row"):
+            yield Label("measure", classes="field-label")
+            with Container(id="experiments", classes="choices"):
+                for name in EXPERIMENTS:
+                    chosen = name in self.initial.experiments
+                    label = experiment_label(name)
+                    yield TickBox(label, chosen, id=f"experiment-{name}", compact=True)
+        yield Static("", id="experiments-problem", classes="problem", markup=False)
+
+    def _files_section(self, texts: dict[str, str]) -> ComposeResult:
+        yield self._section("Files")
+        yield from self._field(WORKDIR, texts["workdir"])
+        yield Static("", id="workdir-space", classes="note hint", markup=False)
+        yield from self._field(OUTPUT, texts["output"])
+        yield Static("", id="output-where", classes="note hint", markup=False)
+
+    def on_mount(self) -> None:
+        self._data_changed(self._text("data"))
+        self.refresh_checks()
+
+    def on_screen_resume(self) -> None:
+        """Back from a run: never let the next run overwrite the last one's results."""
+        output = self.query_one("#output", Input)
+        if output.value == self._auto_output and Path(output.value).exists():
+            self._auto_output = default_output_name(Path.cwd())
+            output.value = self._auto_output
+        self._schedule_check()
+
+    # -- public: what the form says -----------------------------------------------------------
+
+    def settings_from_form(self) -> tuple[RunSettings | None, list[str]]:
+        """(settings, problems): settings is None when a field cannot be read at all;
+        the run can start only when problems is empty."""
+        reading = read_form(self._form_state())
+        return reading.settings, reading.problems
+
+    def output_path(self) -> Path:
+        return Path(self._text("output").strip()).expanduser()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        """Start the run, or say in one dialog everything that stops it."""
+        reading = read_form(self._form_state())
+        self._show(reading)
+        if reading.settings is None or reading.problems:
+            reasons = "\n".join(f"• {problem}" for problem in reading.problems)
+            self._imgbench_app.show_error("Cannot start the run", reasons)
+            return
+        self._imgbench_app.start_run(reading.settings, self.output_path())
+
+    def action_preset(self, name: str) -> None:
+        """Fill the plan from a preset; the data, seed and places stay as they are."""
+        chosen = PRESETS[name]
+        for field_id, value in self._plan_texts(chosen).items():
+            self.query_one(f"#{field_id}", Input).value = value
+        for backend in BACKENDS:
+            self.query_one(f"#backend-{backend}", Checkbox).value = backend in chosen.backends
+        for experiment in EXPERIMENTS:
+            checkbox = self.query_one(f"#experiment-{experiment}", Checkbox)
+            checkbox.value = experiment in chosen.experiments
+        self.query_one(f"#cache-{chosen.cache}", RadioButton).value = True
+        self.query_one("#durable", Checkbox).value = chosen.durable
+        compression = chosen.backend_options.get("hdf5", {}).get(
+            "compression", option_default("hdf5", "compression")
+        )
+        self.query_one(f"#hdf5-{compression}", RadioButton).value = True
+        self.notify(preset_summary(name), title="Preset applied", timeout=4)
+        self._schedule_check()
+
+    def action_open_results(self) -> None:
+        def opened(path: Path | None) -> None:
+            if path is not None:
+                self._imgbench_app.open_results(path)
+
+        self.app.push_screen(PathDialog("Open results file", must_exist=True), opened)
+
+    def action_leave_field(self) -> None:
+        """Take focus off the form, so the letter and digit keys act again."""
+        self.set_focus(None)
+
+    @property
+    def _imgbench_app(self) -> ImgbenchApp:
+        return cast("ImgbenchApp", self.app)
+
+    # -- events -------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "data":
+            self._data_changed(event.value)
+        self._schedule_check()
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        self.focus_next()
+
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    def _choice_changed(self) -> None:
+        self._schedule_check()
+
+    @on(Button.Pressed)
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        if button.startswith("preset-"):
+            self.action_preset(button.removeprefix("preset-"))
+        elif button == "run":
+            self.action_run()
+        elif button == "open":
+            self.action_open_results()
+
+    # -- checking -----------------------------------------------------------------------------
+
+    def _schedule_check(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(CHECK_DELAY_S, self.refresh_checks)
+
+    def refresh_checks(self) -> None:
+        """Read the whole form and show every problem where it was typed."""
+        self._show(read_form(self._form_state()))
+
+    def _data_changed(self, value: str) -> None:
+        """Synthetic is known at once; a path is inspected in a thread after a pause."""
+        text = value.strip()
+        synthetic = text.lower() == SYNTHETIC
+        self.query_one("#image-size", Input).disabled = not synthetic
+        if self._data_timer is not None:
+            self._data_timer.stop()
+        if synthetic or not text:
+            self._verdict = data_verdict(text)
+            return
+        self._verdict = None
+        self._mark("data", "")
+        self._show_data_status(has_problem=False)  # "checking…" at once, not an old verdict
+        self._data_timer = self.set_timer(DATA_CHECK_DELAY_S, partial(self._start_data_check, text))
+
+    def _start_data_check(self, text: str) -> None:
+        self.check_data(text)
+
+    @work(thread=True, exclusive=True, group="validate-data")
+    def check_data(self, text: str) -> None:
+        """Inspect a CIFAR path off the event loop and hand the verdict back."""
+        verdict = data_verdict(text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._data_checked, verdict)
+
+    def _data_checked(self, verdict: DataVerdict) -> None:
+        if verdict.text != self._text("data").strip():
+            return  # typed on since: a newer check is on its way
+        self._verdict = verdict
+        self.refresh_checks()
+
+    def _form_state(self) -> FormState:
+        texts = {widget.id: widget.value for widget in self.query(Input) if widget.id}
+        verdict = self._verdict
+        current = verdict is not None and verdict.text == texts.get("data", "").strip()
+        return FormState(
+            texts=texts,
+            backends=tuple(b for b in BACKENDS if self._ticked(f"#backend-{b}")),
+            experiments=tuple(e for e in EXPERIMENTS if self._ticked(f"#experiment-{e}")),
+            cache=self._pressed("cache"),
+            durable=self._ticked("#durable"),
+            hdf5_compression=self._pressed("hdf5-compression").removeprefix("hdf5-"),
+            data_problem=verdict.problem if verdict is not None and current else "",
+        )
+
+    def _text(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    def _ticked(self, selector: str) -> bool:
+        return self.query_one(selector, Checkbox).value
+
+    def _pressed(self, radio_set: str) -> str:
+        button = self.query_one(f"#{radio_set}", RadioSet).pressed_button
+        return (button.id or "").removeprefix(f"{radio_set}-") if button is not None else ""
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def _show(self, reading: FormReading) -> None:
+        for field_id in LABELS:
+            self._mark(field_id, reading.marks.get(field_id, ""))
+        self._show_data_status("data" in reading.marks)
+        self._update("#workdir-space", reading.space)
+        folder = self.output_path().absolute().parent
+        where = "" if "output" in reading.marks else f"saved in {folder}"
+        self._update("#output-where", where)
+        self._show_summary(reading)
+        self._show_preset(reading.settings)
+
+    def _mark(self, field_id: str, reason: str) -> None:
+        widget = self.query_one(f"#{field_id}")
+        widget.set_class(bool(reason), "-invalid")
+        row = widget.parent
+        if row is not None and row.has_class("field"):
+            row.set_class(bool(reason), "-has-problem")
+        problem = self.query_one(f"#{field_id}-problem", Static)
+        problem.update(reason)
+        problem.set_class(bool(reason), "-shown")
+
+    def _update(self, selector: str, text: str) -> None:
+        note = self.query_one(selector, Static)
+        note.update(text)
+        note.display = bool(text)
+
+    def _show_data_status(self, has_problem: bool) -> None:
+        status = self.query_one("#data-status", Static)
+        status.display = not has_problem
+        verdict = self._verdict
+        known = verdict is not None and verdict.text == self._text("data").strip()
+        status.update(f"✓ {verdict.summary}" if known and verdict else "checking…")
+        status.set_class(known, "-ok")
+
+    def _show_summary(self, reading: FormReading) -> None:
+        summary = self.query_one("#summary", Static)
+        settings = reading.settings
+        if reading.problems or settings is None:
+            count = len(reading.problems)
+            text = (
+                f"{count} problem{'s' if count != 1 else ''} to fix before running (in red above)"
+            )
+        else:
+            tasks = len(plan_tasks(settings))
+            text = (
+                f"Ready: {tasks} timed tasks ({len(settings.backends)} backends, "
+                f"{len(settings.cutoffs)} cutoffs), {settings.repeats} repeats each. F5 runs it."
+            )
+        summary.update(text)
+        summary.set_class(bool(reading.problems), "-blocked")
+
+    def _show_preset(self, settings: RunSettings | None) -> None:
+        """Which preset the plan matches, if any: the button lights up and a line says so."""
+        matching = ""
+        if settings is not None:
+            matching = next((n for n in PRESETS if same_plan(settings, PRESETS[n])), "")
+        for name in PRESET_KEYS:
+            self.query_one(f"#preset-{name}", Button).set_class(name == matching, "-active")
+        note = preset_summary(matching) if matching else "custom plan (a preset key fills the form)"
+        self.query_one("#preset-note", Static).update(note)
