@@ -76,7 +76,9 @@ PRESETS: dict[str, RunSettings] = {
     # A look in under a minute on a small machine.
     "quick": RunSettings(count=1_000, cutoffs=(10, 100, 1_000), repeats=2, warmup=1, k=100),
     # More repeats and the cold page cache: slower, steadier, closer to a first epoch.
-    "thorough": RunSettings(count=100_000, cutoffs=CLASSIC_CUTOFFS, repeats=7, warmup=2),
+    "thorough": RunSettings(
+        count=100_000, cutoffs=CLASSIC_CUTOFFS, repeats=7, warmup=2, cache="cold"
+    ),
 }
 
 

@@ -132,6 +132,7 @@ async def test_help_lists_a_key_for_every_screen(size: tuple[int, int]) -> None:
         screens = {row[0] for row in rows}
         assert {"everywhere", "setup", "progress", "results"} <= screens
         assert ("everywhere", "ctrl+q", "Quit") in rows
+        assert ("results", "l", "Log / Linear") in rows  # one row per key
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -13,14 +13,16 @@ from textual.widgets import DataTable, Static
 
 def key_rows(owners: list[tuple[str, Any]]) -> list[tuple[str, str, str]]:
     """(where, key, what) for every binding with a description, from the classes themselves."""
-    rows = []
+    merged: dict[tuple[str, str], list[str]] = {}
     for where, owner in owners:
         bindings: list[BindingType] = list(getattr(owner, "BINDINGS", []))
         for binding in bindings:
             if isinstance(binding, Binding) and binding.description:
                 keys = ", ".join(_key_name(key) for key in binding.key.split(","))
-                rows.append((where, keys, binding.description))
-    return rows
+                described = merged.setdefault((where, keys), [])
+                if binding.description not in described:  # e.g. "Log" and "Linear" on l
+                    described.append(binding.description)
+    return [(where, keys, " / ".join(what)) for (where, keys), what in merged.items()]
 
 
 def _key_name(key: str) -> str:

@@ -103,13 +103,17 @@ class ProgressScreen(Screen[None]):
         self.tasks = event.tasks
         backends = self.query_one("#backends", Vertical)
         for backend in dict.fromkeys(task.backend for task in event.tasks):
-            total = sum(task.backend == backend for task in event.tasks)
+            total = sum(self._images_moved(t) for t in event.tasks if t.backend == backend)
             row = Horizontal(
                 Label(backend, classes="row-label"),
                 ProgressBar(total=total, show_eta=False, id=f"bar-{backend}"),
                 classes="backend-row",
             )
             backends.mount(row)
+
+    def _images_moved(self, task: Task) -> int:
+        """A task's weight, as the overall bar counts it: images per sample (k for random)."""
+        return self.settings.k_for(task.n) if task.experiment == "read_random" else task.n
 
     def _on_TaskStarted(self, event: TaskStarted) -> None:
         place = f"task {event.index + 1} of {len(self.tasks)}"
@@ -123,7 +127,9 @@ class ProgressScreen(Screen[None]):
 
     def _on_MeasurementRecorded(self, event: MeasurementRecorded) -> None:
         row = event.measurement
-        self.done_by_backend[row["backend"]] += 1
+        self.done_by_backend[row["backend"]] += self._images_moved(
+            Task(row["backend"], row["experiment"], row["n"])
+        )
         bars = self.query(f"#bar-{row['backend']}").results(ProgressBar)
         for bar in bars:
             bar.update(progress=self.done_by_backend[row["backend"]])
