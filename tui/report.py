@@ -7,7 +7,6 @@ charts keep distinct markers per series, so they read without colour).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -102,7 +101,7 @@ def render_header(doc: Document, console: Console) -> None:
     status = str(doc.get("status", "unknown"))
     title = Text.assemble(
         (f"{tool.get('name', 'imgbench')} {tool.get('version', '')}".strip(), "bold"),
-        f" · results of {_when(doc.get('created'))} · ",
+        f" · results of {created_text(doc.get('created'))} · ",
         (status, STATUS_STYLES.get(status, "bold")),
     )
     console.print(title)
@@ -127,15 +126,6 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _strings(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def _when(created: Any) -> str:
-    """The date and minute of an ISO time stamp, with its offset; other text as it is."""
-    if not isinstance(created, str) or "T" not in created:
-        return str(created) if created else "an unknown time"
-    day, _, clock = created.partition("T")
-    offset = clock[8:] if len(clock) > 8 else ""
-    return f"{day} {clock[:5]} {offset}".strip()
 
 
 def describe_dataset(dataset: Mapping[str, Any]) -> str:
@@ -462,24 +452,12 @@ def _render_differences(
     for key, value_a, value_b in differences:
         console.print(
             Text.assemble(
-                f"  {key}: A ", (_show(value_a), "bold"), ", B ", (_show(value_b), "bold")
+                f"  {key}: A ",
+                (short_value(value_a), "bold"),
+                ", B ",
+                (short_value(value_b), "bold"),
             )
         )
-
-
-def _show(value: Any) -> str:
-    """A settings or environment value in a few characters."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, list):
-        return ", ".join(_show(item) for item in value) or "none"
-    if isinstance(value, Mapping):
-        return json.dumps(value, sort_keys=True) if value else "none"
-    return str(value)
 
 
 def comparison_table(comparison: Comparison) -> Table:
@@ -509,31 +487,14 @@ def comparison_table(comparison: Comparison) -> Table:
             f"{row.n:,}",
             format_seconds(row.median_a),
             format_seconds(row.median_b),
-            Text(format_ratio(row.ratio), style=_ratio_style(row.ratio)),
-            Text(_ratio_words(row.ratio), style=_ratio_style(row.ratio)),
+            Text(format_ratio(row.ratio), style=ratio_style(row.ratio)),
+            Text(ratio_words(row.ratio), style=ratio_style(row.ratio)),
         )
     return table
 
 
 def _comparison_order(row: ComparisonRow) -> tuple[tuple[int, str], tuple[int, str], int]:
     return backend_rank(row.backend), experiment_rank(row.experiment), row.n
-
-
-def _ratio_style(ratio: float | None) -> str:
-    if ratio is None or abs(ratio - 1) <= SAME_WITHIN:
-        return ""
-    return "green" if ratio < 1 else "red"
-
-
-def _ratio_words(ratio: float | None) -> str:
-    """Words for a ratio: "2.00x faster", "1.30x slower", "within 5%"."""
-    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
-        return "—"
-    if abs(ratio - 1) <= SAME_WITHIN:
-        return "within 5%"
-    if ratio < 1:
-        return f"{format_ratio(1 / ratio)} faster"
-    return f"{format_ratio(ratio)} slower"
 
 
 def _render_one_sided(comparison: Comparison, console: Console) -> None:
@@ -544,3 +505,45 @@ def _render_one_sided(comparison: Comparison, console: Console) -> None:
                 for backend, experiment, n in keys
             )
             console.print(Text.assemble((f"Only in {side}: ", "yellow"), shown))
+
+
+def created_text(created: Any) -> str:
+    """An ISO time stamp to the minute, as "2025-11-23 19:00 +00:00"; other text as it is."""
+    if not isinstance(created, str) or "T" not in created:
+        return str(created) if created else "an unknown time"
+    day, _, clock = created.partition("T")
+    offset = clock[8:].lstrip(".0123456789") if len(clock) > 8 else ""
+    return f"{day} {clock[:5]} {offset}".strip()
+
+
+def short_value(value: Any) -> str:
+    """A settings or environment value in a few characters."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return format_count(value) if value >= 10_000 else str(value)
+    if isinstance(value, list):
+        return ",".join(short_value(item) for item in value) or "none"
+    if isinstance(value, Mapping):
+        return "{…}" if value else "none"
+    return str(value)
+
+
+def ratio_style(ratio: float | None) -> str:
+    """Green when B is faster, red when slower; uncoloured within run-to-run noise."""
+    if ratio is None or not math.isfinite(ratio) or abs(ratio - 1) <= SAME_WITHIN:
+        return ""
+    return "green" if ratio < 1 else "red"
+
+
+def ratio_words(ratio: float | None) -> str:
+    """What B/A means for B, in words: "2.00x faster", "1.30x slower", "within 5%"."""
+    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
+        return "—"
+    if abs(ratio - 1) <= SAME_WITHIN:
+        return f"within {SAME_WITHIN:.0%}"
+    if ratio < 1:
+        return f"{format_ratio(1 / ratio)} faster"
+    return f"{format_ratio(ratio)} slower"

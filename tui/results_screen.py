@@ -9,7 +9,6 @@ with tick labels in real units, because plotext's own log scale breaks on redraw
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -19,7 +18,6 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -36,7 +34,6 @@ from imgbench.core.charts import (
     backends_in,
     experiment_label,
     experiment_rank,
-    format_count,
     format_ratio,
     format_seconds,
     table_rows,
@@ -45,21 +42,25 @@ from imgbench.core.errors import ImgbenchError
 from imgbench.core.results import Comparison, ComparisonRow, compare_documents, load_document
 from imgbench.core.results import save_document as write_document
 
+from .commands import ScreenCommands
 from .dialogs import ConfirmDialog, PathDialog
 from .report import (
     COMPACT_COLUMNS,
-    SAME_WITHIN,
     WIDE_TABLE,
+    created_text,
     describe_dataset,
     describe_environment,
     describe_settings,
     draw_chart,
+    ratio_style,
+    ratio_words,
+    short_value,
 )
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
 
-__all__ = ["ChartPlot", "ChartView", "ResultsCommands", "ResultsScreen", "merged_document"]
+__all__ = ["ChartPlot", "ChartView", "ResultsScreen", "merged_document"]
 
 #: Short tab titles, so every tab fits on one line of an 80-column terminal.
 TAB_TITLES = {
@@ -242,15 +243,6 @@ def status_content(status: Any) -> Content:
     return Content.assemble((text, STATUS_STYLES.get(text, "bold")))
 
 
-def created_text(created: Any) -> str:
-    """An ISO time stamp to the minute, as "2025-11-23 19:00 +00:00"; other text as it is."""
-    if not isinstance(created, str) or "T" not in created:
-        return str(created) if created else "an unknown time"
-    day, _, clock = created.partition("T")
-    offset = clock[8:].lstrip(".0123456789") if len(clock) > 8 else ""
-    return f"{day} {clock[:5]} {offset}".strip()
-
-
 def dataset_text(document: Document) -> str:
     """Source, count and image shape: "synthetic · 1,000 images of 32x32x3"."""
     dataset = _mapping(document.get("dataset"))
@@ -297,24 +289,6 @@ def measurement_cell(value: str, column: str) -> Text:
     return Text(value, style=style, justify=justify)
 
 
-def ratio_style(ratio: float | None) -> str:
-    """Green when B is faster, red when slower; uncoloured within run-to-run noise."""
-    if ratio is None or not math.isfinite(ratio) or abs(ratio - 1) <= SAME_WITHIN:
-        return ""
-    return "green" if ratio < 1 else "red"
-
-
-def ratio_words(ratio: float | None) -> str:
-    """What B/A means for B, in words: "2.00x faster", "1.30x slower", "within 5%"."""
-    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
-        return "—"
-    if abs(ratio - 1) <= SAME_WITHIN:
-        return f"within {SAME_WITHIN:.0%}"
-    if ratio < 1:
-        return f"{format_ratio(1 / ratio)} faster"
-    return f"{format_ratio(ratio)} slower"
-
-
 def comparison_cells(row: ComparisonRow) -> tuple[Text, ...]:
     style = ratio_style(row.ratio)
     return (
@@ -330,21 +304,6 @@ def comparison_cells(row: ComparisonRow) -> tuple[Text, ...]:
 
 def _comparison_order(row: ComparisonRow) -> tuple[tuple[int, str], tuple[int, str], int]:
     return backend_rank(row.backend), experiment_rank(row.experiment), row.n
-
-
-def short_value(value: Any) -> str:
-    """A settings or environment value in a few characters."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return format_count(value) if value >= 10_000 else str(value)
-    if isinstance(value, list):
-        return ",".join(short_value(item) for item in value) or "none"
-    if isinstance(value, Mapping):
-        return "{…}" if value else "none"
-    return str(value)
 
 
 def differences_content(what: str, differences: Sequence[tuple[str, Any, Any]]) -> Content:
@@ -394,25 +353,6 @@ def default_save_path(document: Document) -> Path:
 # -- the command palette ----------------------------------------------------------------------
 
 
-class ResultsCommands(Provider):
-    """Save, open, compare and the scale of the time charts, from ctrl+p."""
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        screen = self.screen
-        return screen.palette_commands() if isinstance(screen, ResultsScreen) else []
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
-
-
 # -- the screen -----------------------------------------------------------------------------
 
 
@@ -433,7 +373,7 @@ class ResultsScreen(Screen[None]):
     """What a run measured: charts, a table of every number, and a comparison."""
 
     CSS_PATH = "results_screen.tcss"
-    COMMANDS = Screen.COMMANDS | {ResultsCommands}
+    COMMANDS = Screen.COMMANDS | {ScreenCommands}
     BINDINGS = [
         Binding("escape", "back", "Back", id="results.back"),
         Binding("l", "set_scale('log')", "Log", id="results.log"),

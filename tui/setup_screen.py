@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
@@ -51,6 +50,7 @@ from imgbench.core.results import check_output_path
 from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, problems
 
 from .cli import SOURCE_NAMES
+from .commands import PaletteCommand, ScreenCommands
 from .dialogs import PathDialog
 
 if TYPE_CHECKING:
@@ -505,36 +505,6 @@ class Choice(RadioButton):
 # -- the command palette ------------------------------------------------------------------------
 
 
-class SetupCommands(Provider):
-    """The setup screen's main actions in the command palette (ctrl+p)."""
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        screen = self.screen
-        if not isinstance(screen, SetupScreen):
-            return []
-        commands: list[tuple[str, str, Callable[[], Any]]] = [
-            ("Run the benchmark", "Check the form and start the run (F5)", screen.action_run)
-        ]
-        for name, key in PRESET_KEYS.items():
-            title = f"Preset: {PRESET_TITLES[name]} ({key})"
-            commands.append((title, preset_summary(name), partial(screen.action_preset, name)))
-        commands.append(
-            ("Open a results file", "Show a saved run (ctrl+o)", screen.action_open_results)
-        )
-        return commands
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
-
-
 # -- the screen ---------------------------------------------------------------------------------
 
 
@@ -547,7 +517,7 @@ class SetupScreen(Screen[None]):
         (0, "-narrow"),
         (140, "-wide"),
     ]
-    COMMANDS = {SetupCommands}
+    COMMANDS = Screen.COMMANDS | {ScreenCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5,ctrl+r,r", "run", "Run", id="setup.run"),
         Binding(
@@ -584,6 +554,19 @@ class SetupScreen(Screen[None]):
         self._auto_output = default_output_name(Path.cwd())
 
     # -- building the form ----------------------------------------------------------------------
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Run, the presets and open, for the command palette (ctrl+p)."""
+        commands: list[PaletteCommand] = [
+            ("Run the benchmark", "Check the form and start the run (F5)", self.action_run)
+        ]
+        for name, key in PRESET_KEYS.items():
+            title = f"Preset: {PRESET_TITLES[name]} ({key})"
+            commands.append((title, preset_summary(name), partial(self.action_preset, name)))
+        commands.append(
+            ("Open a results file", "Show a saved run (ctrl+o)", self.action_open_results)
+        )
+        return commands
 
     def compose(self) -> ComposeResult:
         texts, why = self._initial_texts()
