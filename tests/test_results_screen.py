@@ -16,6 +16,7 @@ from imgbench.core.charts import Chart, all_charts, store_time_chart
 from imgbench.core.results import load_document, save_document
 from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog, PathDialog
+from imgbench.tui.report import WIDE_TABLE
 from imgbench.tui.results_screen import ChartView, ResultsScreen, merged_document
 from result_docs import cancelled_document, make_document, with_times_scaled
 
@@ -106,7 +107,7 @@ async def test_every_tab_shows_its_chart_and_fits(
         screen = await show_tab(pilot, 8)
         table = screen.query_one("#measurements", DataTable)
         assert table.row_count == len(document["measurements"])
-        assert ("stdev" in column_labels(table)) == (size[0] >= 110)
+        assert ("stdev" in column_labels(table)) == (size[0] >= WIDE_TABLE)
 
 
 async def test_log_scale_labels_real_units_and_keys_step_through_tabs(

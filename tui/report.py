@@ -63,7 +63,7 @@ CHART_HEIGHT = 20
 #: Rows of a plotext figure that are not plot area: title, frame, tick labels, axis labels.
 FRAME_ROWS = 5
 #: Below this many columns the measurements table drops k, min and stdev.
-WIDE_TABLE = 110
+WIDE_TABLE = 120  # the wide table needs about 115 columns with six-digit n and k
 COMPACT_COLUMNS = ("backend", "experiment", "n", "median", "images/s", "MB/s", "disk", "verified")
 SHA_SHOWN = 12
 
