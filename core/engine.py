@@ -339,7 +339,10 @@ class _ChildRun:
         )
         self.context = TaskContext(dataset.images, dataset.labels, settings, scratch, self.cold)
         self.tasks = plan_tasks(settings)
-        self.units_total = sum(self._units(t) for t in self.tasks)
+        self.samples_per_task = settings.warmup + settings.repeats
+        self.units_total = (
+            sum(self._units_per_sample(t) for t in self.tasks) * self.samples_per_task
+        )
         self.units_done = 0
         self.started = time.monotonic()
 
@@ -348,7 +351,7 @@ class _ChildRun:
         if self.cache_label == "cold-unsupported":
             notes.append("cold cache asked for, but files cannot be evicted here: reads were warm")
         estimate = estimated_scratch_bytes(self.settings, self.context.images.shape[1:])
-        samples = len(self.tasks) * (self.settings.repeats + self.settings.warmup)
+        samples = len(self.tasks) * self.samples_per_task
         self.events.put(PlanReady(self.tasks, estimate, samples))
         errors: list[dict[str, str]] = []
         for index, task in enumerate(self.tasks):
@@ -375,7 +378,7 @@ class _ChildRun:
         samples: list[float] = []
         verified: list[bool] = []
         usage: tuple[int, int] | None = None
-        for index in range(self.settings.warmup + self.settings.repeats):
+        for index in range(self.samples_per_task):
             if self.cancel.is_set():
                 raise _Cancelled
             if task.experiment in STORE_EXPERIMENTS:
@@ -392,9 +395,10 @@ class _ChildRun:
         self, task: Task, samples: list[float], verified: list[bool], usage: tuple[int, int] | None
     ) -> dict[str, Any]:
         is_store = task.experiment in STORE_EXPERIMENTS
-        k = self.settings.k_for(task.n) if task.experiment == "read_random" else task.n
+        k = self._units_per_sample(task)
         per_image = int(self.context.images[0].nbytes)
-        keep_usage = is_store and "disk_usage" in self.settings.experiments and usage is not None
+        if not is_store or "disk_usage" not in self.settings.experiments:
+            usage = None
         return measurement(
             task.backend,
             task.experiment,
@@ -403,19 +407,17 @@ class _ChildRun:
             samples,
             images=k,
             pixel_bytes=k * per_image,
-            bytes_apparent=usage[0] if keep_usage and usage else None,
-            bytes_allocated=usage[1] if keep_usage and usage else None,
+            bytes_apparent=usage[0] if usage else None,
+            bytes_allocated=usage[1] if usage else None,
             verified=None if is_store else all(verified),
             cache="warm" if is_store else self.cache_label,
         )
 
-    def _units(self, task: Task) -> int:
-        """Work units for the ETA: images moved per sample."""
-        per_sample = self.settings.k_for(task.n) if task.experiment == "read_random" else task.n
-        return per_sample * (self.settings.warmup + self.settings.repeats)
+    def _units_per_sample(self, task: Task) -> int:
+        return self.settings.images_per_sample(task.experiment, task.n)
 
     def _progress(self, task: Task) -> None:
-        self.units_done += self._units(task) // (self.settings.warmup + self.settings.repeats)
+        self.units_done += self._units_per_sample(task)
         elapsed = time.monotonic() - self.started
         remaining = self.units_total - self.units_done
         eta = elapsed / self.units_done * remaining if self.units_done else None

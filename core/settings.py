@@ -51,6 +51,10 @@ class RunSettings:
     def k_for(self, n: int) -> int:
         return min(self.k, n)
 
+    def images_per_sample(self, experiment: str, n: int) -> int:
+        """Images one sample moves: k for random reads, n otherwise (the unit of progress)."""
+        return self.k_for(n) if experiment == "read_random" else n
+
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
         for key, value in record.items():

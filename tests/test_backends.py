@@ -324,3 +324,22 @@ def test_png_workers_also_work_when_fork_is_unsafe(tmp_path: Path) -> None:
         release.set()
         waiter.join()
     assert png_store._fork_is_safe()
+
+
+def test_png_decodes_each_image_once_per_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is decoded twice inside a timed read (the first image sizes the result)."""
+    from imgbench.core.backends import png_store
+
+    images, labels = random_batch(7)
+    with open_backend("png", tmp_path / "store") as store:
+        store.store_many(images, labels)
+    decoded: list[Path] = []
+    real_decode = png_store._decode
+    monkeypatch.setattr(
+        png_store, "_decode", lambda path: (decoded.append(path), real_decode(path))[1]
+    )
+    with open_backend("png", tmp_path / "store") as store:
+        assert_same(store.read_many(), images, labels)
+    assert len(decoded) == 7

@@ -15,6 +15,8 @@ def test_defaults_follow_the_classic_study() -> None:
     assert settings.repeats == 3 and settings.k == 1_000 and settings.durable
     assert settings.target_count == 100_000
     assert settings.k_for(10) == 10 and settings.k_for(100_000) == 1_000
+    assert settings.images_per_sample("read_random", 100_000) == 1_000
+    assert settings.images_per_sample("store_many", 100_000) == 100_000
     assert PRESETS["classic"].count == 100_000
     assert set(PRESETS["classic"].backends) == {"png", "lmdb", "hdf5", "raw"}
 

@@ -112,8 +112,8 @@ class ProgressScreen(Screen[None]):
             backends.mount(row)
 
     def _images_moved(self, task: Task) -> int:
-        """A task's weight, as the overall bar counts it: images per sample (k for random)."""
-        return self.settings.k_for(task.n) if task.experiment == "read_random" else task.n
+        """A task's weight, as the overall bar counts it."""
+        return self.settings.images_per_sample(task.experiment, task.n)
 
     def _on_TaskStarted(self, event: TaskStarted) -> None:
         place = f"task {event.index + 1} of {len(self.tasks)}"

@@ -130,23 +130,25 @@ class PngBackend(Backend):
         if len(ids) == 0:
             return np.empty((0, 0, 0, 0), dtype=np.uint8), labels
         paths = [str(self.location / image_name(i)) for i in ids.tolist()]
-        first = _decode(Path(paths[0]))
-        if self._workers == 1 or len(paths) < 2 * self._workers:
-            images = np.empty((len(paths), *first.shape), dtype=np.uint8)
-            _decode_into(images, paths, 0)
-            return images, labels
+        first = _decode(Path(paths[0]))  # its shape sizes the result; it is not decoded again
         shape = (len(paths), *first.shape)
+        if self._workers == 1 or len(paths) < 2 * self._workers:
+            images = np.empty(shape, dtype=np.uint8)
+            images[0] = first
+            _decode_into(images, paths[1:], 1)
+            return images, labels
+        rest = [(a + 1, b + 1) for a, b in _chunks(len(paths) - 1, self._workers)]
         if _fork_is_safe():
             # Workers write straight into an anonymous shared mapping that becomes the result.
             images = np.frombuffer(mmap.mmap(-1, int(np.prod(shape))), dtype=np.uint8)
             images = images.reshape(shape)
-            tasks = [(a, paths[a:b]) for a, b in _chunks(len(paths), self._workers)]
+            images[0] = first
+            tasks = [(a, paths[a:b]) for a, b in rest]
             _run_forked(self._workers, _decode_inherited_range, tasks, out=images)
             return images, labels
         with _SharedImages.empty(shape) as shared:
-            tasks_by_name = [
-                (shared.name, shape, a, paths[a:b]) for a, b in _chunks(len(paths), self._workers)
-            ]
+            shared.array[0] = first
+            tasks_by_name = [(shared.name, shape, a, paths[a:b]) for a, b in rest]
             with _pool(self._workers) as pool:
                 pool.starmap(_decode_shared_range, tasks_by_name)
             return shared.array.copy(), labels
