@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -10,14 +9,20 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from .images import ImageBatch, ImageList, images_sha256
+
 Source = Literal["cifar10", "cifar100", "synthetic", "folder"]
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Images (N,H,W,C uint8, C-order), labels (N int64), class names and provenance."""
+    """Images, labels (N int64), class names and provenance.
 
-    images: npt.NDArray[np.uint8]
+    ``images`` is an (N,H,W,C) uint8 C-order array when every image has one shape, and an
+    :class:`ImageList` when shapes vary (a folder of the user's own photos).
+    """
+
+    images: ImageBatch
     labels: npt.NDArray[np.int64]
     class_names: tuple[str, ...]
     source: Source
@@ -25,31 +30,57 @@ class Dataset:
     details: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if isinstance(self.images, ImageList):
+            self._check_labels()
+            self.images.make_read_only()
+            self.labels.flags.writeable = False
+            return
         if self.images.ndim != 4 or self.images.dtype != np.uint8:
             raise ValueError(
                 f"images must be (N,H,W,C) uint8, got {self.images.shape} {self.images.dtype}"
             )
-        if len(self.images) == 0:
-            raise ValueError("a data set holds at least one image")
         if not self.images.flags.c_contiguous:
             raise ValueError("images must be C-contiguous")
+        self._check_labels()
+        # Read-only, so the cached sha256 can never describe pixels that have since changed.
+        self.images.flags.writeable = False
+        self.labels.flags.writeable = False
+
+    def _check_labels(self) -> None:
+        if len(self.images) == 0:
+            raise ValueError("a data set holds at least one image")
         if self.labels.shape != (len(self.images),) or self.labels.dtype != np.int64:
             expected = f"({len(self.images)},) int64"
             raise ValueError(
                 f"labels must be {expected}, got {self.labels.shape} {self.labels.dtype}"
             )
-        # Read-only, so the cached sha256 can never describe pixels that have since changed.
-        self.images.flags.writeable = False
-        self.labels.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.images)
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """Shape of one image (H, W, C)."""
+    def varying_shapes(self) -> bool:
+        return isinstance(self.images, ImageList)
+
+    @property
+    def shape(self) -> tuple[int, int, int] | None:
+        """Shape of one image (H, W, C); None when the shapes vary."""
+        if isinstance(self.images, ImageList):
+            return None
         _, h, w, c = self.images.shape
         return (h, w, c)
+
+    @property
+    def pixel_count(self) -> int:
+        """Pixels (H x W) over all images."""
+        if isinstance(self.images, ImageList):
+            return self.images.pixel_count
+        n, h, w, _ = self.images.shape
+        return int(n * h * w)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.images.nbytes)
 
     @cached_property
     def sha256(self) -> str:
@@ -57,12 +88,10 @@ class Dataset:
         return dataset_sha256(self.images, self.labels)
 
 
-def dataset_sha256(images: npt.NDArray[np.uint8], labels: npt.NDArray[np.integer]) -> str:
-    """sha256 over images.tobytes() (C-order) followed by labels as little-endian int64."""
-    digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(images).data.cast("B"))
-    digest.update(np.ascontiguousarray(labels, dtype="<i8").tobytes())
-    return digest.hexdigest()
+def dataset_sha256(images: ImageBatch, labels: npt.NDArray[np.integer]) -> str:
+    """sha256 over images.tobytes() (C-order) followed by labels as little-endian int64;
+    for varying shapes, the shapes as little-endian int64 come between the two."""
+    return images_sha256(images, labels)
 
 
 def tile(dataset: Dataset, count: int) -> Dataset:

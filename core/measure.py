@@ -22,6 +22,7 @@ import numpy.typing as npt
 from .backends import Backend, open_backend
 from .cache import disk_usage, evict
 from .events import Task
+from .images import ImageBatch, ImageList, same_images
 from .settings import RunSettings
 
 Images = npt.NDArray[np.uint8]
@@ -38,7 +39,7 @@ class Sample:
 class TaskContext:
     """What every measurement of one run shares."""
 
-    images: Images
+    images: ImageBatch  # an ImageList when shapes vary: every store then keeps each shape
     labels: Labels
     settings: RunSettings
     scratch: Path
@@ -46,7 +47,10 @@ class TaskContext:
 
     def open(self, backend: str, location: Path) -> Backend:
         options = self.settings.backend_options.get(backend, {})
-        return open_backend(backend, location, durable=self.settings.durable, **options)
+        varying = isinstance(self.images, ImageList)
+        return open_backend(
+            backend, location, durable=self.settings.durable, varying_shapes=varying, **options
+        )
 
     def read_store(self, backend: str, n: int) -> Path:
         """The store the read experiments of (backend, n) share, written once, untimed."""
@@ -109,11 +113,11 @@ def _read_single(reader: Backend, n: int, _: Any) -> list[tuple[Images, int]]:
     return [reader.read_one(image_id) for image_id in range(n)]
 
 
-def _read_many(reader: Backend, n: int, _: Any) -> tuple[Images, Labels]:
+def _read_many(reader: Backend, n: int, _: Any) -> tuple[Any, Labels]:
     return reader.read_many(n=n)
 
 
-def _read_random(reader: Backend, _: int, ids: Any) -> tuple[Images, Labels]:
+def _read_random(reader: Backend, _: int, ids: Any) -> tuple[Any, Labels]:
     return reader.read_many(ids=ids)
 
 
@@ -124,7 +128,9 @@ _READERS: dict[str, Callable[[Backend, int, Any], Any]] = {
 }
 
 
-def _same(got: Any, expected: tuple[Images, Labels]) -> bool:
+def _same(got: Any, expected: tuple[ImageBatch, Labels]) -> bool:
+    """Bit for bit, and shape for shape: a list from a varying store is checked image by
+    image, so an image read back at the wrong size never passes."""
     images, labels = expected
     if isinstance(got, list):  # read_single: one (image, label) per id
         return len(got) == len(images) and all(
@@ -132,4 +138,4 @@ def _same(got: Any, expected: tuple[Images, Labels]) -> bool:
             for i, (image, label) in enumerate(got)
         )
     got_images, got_labels = got
-    return bool(np.array_equal(got_images, images) and np.array_equal(got_labels, labels))
+    return same_images(got_images, images) and bool(np.array_equal(got_labels, labels))

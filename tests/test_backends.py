@@ -182,6 +182,7 @@ def test_bad_requests_are_refused_clearly(tmp_path: Path, name: str) -> None:
 def test_registry_names_and_options() -> None:
     assert sorted(BACKENDS) == ["hdf5", "lmdb", "png", "raw"]
     assert backend_options("png") == ("compress_level", "workers")
+    assert backend_options("raw") == ()
     assert backend_options("hdf5") == ("chunk_rows", "compression", "gzip_level")
     with pytest.raises(ValueError, match="unknown backend 'zarr'"):
         open_backend("zarr", "x")
@@ -320,6 +321,13 @@ def test_png_workers_also_work_when_fork_is_unsafe(tmp_path: Path) -> None:
         with open_backend("png", tmp_path / "store", workers=2) as store:
             store.store_many(images, labels)
             assert_same(store.read_many(), images, labels)
+        varying = [images[i, : i % 7 + 1, : i % 5 + 2] for i in range(40)]
+        with open_backend("png", tmp_path / "varying", workers=2) as store:
+            store.store_many(varying, labels)
+            got, got_labels = store.read_many()
+            assert got_labels.tolist() == labels.tolist()
+            assert [a.shape for a in got] == [a.shape for a in varying]
+            assert all(np.array_equal(a, b) for a, b in zip(got, varying, strict=True))
     finally:
         release.set()
         waiter.join()

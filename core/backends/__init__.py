@@ -21,13 +21,22 @@ BACKENDS: dict[str, type[Backend]] = {
 
 
 def backend_options(name: str) -> tuple[str, ...]:
-    """The options a backend takes besides ``location`` and ``durable``."""
+    """The options a backend takes besides the ones every backend takes."""
     parameters = inspect.signature(_backend_class(name).__init__).parameters
-    return tuple(p for p in parameters if p not in ("self", "location", "durable"))
+    return tuple(p for p in parameters if p not in COMMON_PARAMETERS)
+
+
+#: Constructor parameters of every backend, set by the run rather than per backend.
+COMMON_PARAMETERS = ("self", "location", "durable", "varying_shapes")
 
 
 def open_backend(
-    name: str, location: Path | str, *, durable: bool = True, **options: Any
+    name: str,
+    location: Path | str,
+    *,
+    durable: bool = True,
+    varying_shapes: bool = False,
+    **options: Any,
 ) -> Backend:
     """Build the backend called ``name`` for the store in ``location``."""
     known = backend_options(name)
@@ -37,7 +46,7 @@ def open_backend(
             f"unknown option {', '.join(unknown)} for {name}; "
             f"it takes: {', '.join(known) or 'no options'}"
         )
-    return _backend_class(name)(location, durable=durable, **options)
+    return _backend_class(name)(location, durable=durable, varying_shapes=varying_shapes, **options)
 
 
 def _backend_class(name: str) -> type[Backend]:

@@ -11,6 +11,12 @@ wrote and of the folder when it created a file).
 
 A store is *complete* only once a small marker file is written after all its data; a
 store whose writing failed (disk full, say) never gets one, and reading it is refused.
+
+Images of one shape are stored in each backend's uniform layout. Images whose shapes vary
+(a folder of photos) get a layout that keeps every shape exactly: ``store_many`` chooses it
+when given an :class:`ImageList` or a list of arrays, ``store_one`` when the backend was
+opened with ``varying_shapes=True``. The marker records which layout a store has, and
+``read_many`` of a varying store returns a list of arrays instead of one array.
 """
 
 from __future__ import annotations
@@ -29,9 +35,14 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import StoreError
+from ..images import ImageList
 
 Images = npt.NDArray[np.uint8]
 Labels = npt.NDArray[np.int64]
+#: What read_many returns: one (N,H,W,C) array, or a list of (H,W,C) arrays when shapes vary.
+ReadImages = npt.NDArray[np.uint8] | list[npt.NDArray[np.uint8]]
+#: What store_many takes: an (N,H,W,C) array, an ImageList, or a sequence of (H,W,C) arrays.
+StoreImages = npt.NDArray[np.uint8] | ImageList | Sequence[npt.NDArray[np.uint8]]
 
 MARKER_NAME = "imgbench-store.json"
 MARKER_FORMAT = 1
@@ -47,24 +58,36 @@ class Backend(ABC):
     #: Exceptions of the underlying library that mean "the write or read failed".
     io_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError,)
 
-    def __init__(self, location: Path | str, *, durable: bool = True) -> None:
+    def __init__(
+        self, location: Path | str, *, durable: bool = True, varying_shapes: bool = False
+    ) -> None:
         self.location = Path(location)
         self.durable = durable
+        self.varying_shapes = varying_shapes
         self._state: State = "complete" if self.marker_path.exists() else "new"
         self._appended = 0
         self._image_shape: tuple[int, ...] | None = None
+        #: Whether the store being written or read has the varying-shape layout.
+        self._varying = varying_shapes
 
     # -- writing -----------------------------------------------------------------------
 
-    def store_many(self, images: Images, labels: Labels) -> None:
-        """Write a whole batch into a fresh store, as one unit of work."""
-        images, labels = _checked_batch(images, labels)
+    def store_many(self, images: StoreImages, labels: Labels) -> None:
+        """Write a whole batch into a fresh store, as one unit of work.
+
+        The backend's ``_write_many`` gets an (N,H,W,C) array for the uniform layout or an
+        :class:`ImageList` for the varying one.
+        """
+        batch, labels = _checked_batch(images, labels)
+        if self.varying_shapes and not isinstance(batch, ImageList):
+            batch = as_image_list(batch)
+        self._varying = isinstance(batch, ImageList)
         self._start_fresh_store()
         try:
-            self._write_many(images, labels)
+            self._write_many(batch, labels)
         except self.io_errors as error:
             raise self._failed_write(error) from error
-        self._mark_complete(len(images))
+        self._mark_complete(len(batch))
 
     def store_one(self, image_id: int, image: Images, label: int) -> None:
         """Append one image; ``image_id`` must be the next position (0, 1, 2, ...)."""
@@ -77,8 +100,11 @@ class Backend(ABC):
             self._start_fresh_store()
             self._image_shape = image.shape
             self._state = "appending"
-        elif image.shape != self._image_shape:
-            raise ValueError(f"image shape {image.shape} differs from {self._image_shape}")
+        elif image.shape != self._image_shape and not self.varying_shapes:
+            raise ValueError(
+                f"image shape {image.shape} differs from {self._image_shape} "
+                "(open the store with varying_shapes=True to keep each shape)"
+            )
         try:
             self._append(image_id, image, int(label))
         except self.io_errors as error:
@@ -96,8 +122,11 @@ class Backend(ABC):
 
     def read_many(
         self, n: int | None = None, ids: Sequence[int] | npt.NDArray[np.integer] | None = None
-    ) -> tuple[Images, Labels]:
-        """Read the first ``n`` images (all when both are None), or the given ``ids`` in order."""
+    ) -> tuple[ReadImages, Labels]:
+        """Read the first ``n`` images (all when both are None), or the given ``ids`` in order.
+
+        Images come as one (N,H,W,C) array, or as a list of arrays from a varying store.
+        """
         count = self._readable_count()
         if ids is not None:
             if n is not None:
@@ -148,7 +177,8 @@ class Backend(ABC):
     # -- what each backend implements --------------------------------------------------
 
     @abstractmethod
-    def _write_many(self, images: Images, labels: Labels) -> None: ...
+    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
+        """An (N,H,W,C) array: the uniform layout; an ImageList: the varying one."""
 
     @abstractmethod
     def _append(self, image_id: int, image: Images, label: int) -> None: ...
@@ -161,10 +191,10 @@ class Backend(ABC):
     def _read_one(self, image_id: int) -> tuple[Images, int]: ...
 
     @abstractmethod
-    def _read_first(self, n: int) -> tuple[Images, Labels]: ...
+    def _read_first(self, n: int) -> tuple[ReadImages, Labels]: ...
 
     @abstractmethod
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[Images, Labels]: ...
+    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]: ...
 
     @abstractmethod
     def _close_readers(self) -> None: ...
@@ -193,7 +223,12 @@ class Backend(ABC):
 
     def _mark_complete(self, count: int) -> None:
         """Write the marker last: its presence means every image before it is stored."""
-        record = {"format": MARKER_FORMAT, "backend": self.name, "count": count}
+        record = {
+            "format": MARKER_FORMAT,
+            "backend": self.name,
+            "count": count,
+            "shapes": "varying" if self._varying else "fixed",
+        }
         temporary = self.location / (MARKER_NAME + ".tmp")
         try:
             with open(temporary, "w", encoding="utf-8") as handle:
@@ -220,6 +255,7 @@ class Backend(ABC):
             raise StoreError(
                 self.location, f"holds a {record.get('backend')} store, not {self.name}"
             )
+        self._varying = record.get("shapes") == "varying"
         return int(record["count"])
 
     def _guarded_read(self, read: Callable[[], T]) -> T:
@@ -284,16 +320,48 @@ def _checked_image(image: Images) -> Images:
     return np.ascontiguousarray(array)
 
 
-def _checked_batch(images: Images, labels: Labels) -> tuple[Images, Labels]:
-    image_array = np.asarray(images)
+def _checked_batch(images: StoreImages, labels: Labels) -> tuple[Images | ImageList, Labels]:
+    """An (N,H,W,C) array stays one; anything else becomes an ImageList (varying layout)."""
+    image_array: Images | ImageList
+    if isinstance(images, np.ndarray):
+        if images.dtype != np.uint8 or images.ndim != 4:
+            raise ValueError(f"images are (N,H,W,C) uint8, got {images.shape} {images.dtype}")
+        image_array = np.ascontiguousarray(images)
+    elif isinstance(images, ImageList):
+        image_array = images
+    else:
+        image_array = ImageList.from_arrays(images)
     label_array = np.asarray(labels)
-    if image_array.dtype != np.uint8 or image_array.ndim != 4:
-        raise ValueError(f"images are (N,H,W,C) uint8, got {image_array.shape} {image_array.dtype}")
     if label_array.shape != (len(image_array),) or not np.issubdtype(label_array.dtype, np.integer):
         raise ValueError(f"labels are ({len(image_array)},) integers, got {label_array.shape}")
     if len(image_array) == 0:
         raise ValueError("a store holds at least one image")
-    return np.ascontiguousarray(image_array), label_array.astype(np.int64, copy=False)
+    return image_array, label_array.astype(np.int64, copy=False)
+
+
+def as_image_list(images: Images) -> ImageList:
+    """A uniform batch in the varying layout, without copying its pixels."""
+    n, *shape = images.shape
+    return ImageList(images.reshape(-1), np.tile(np.array(shape, dtype=np.int64), (n, 1)))
+
+
+def offsets_of(shapes: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    """Where each image of a varying store starts in its flat pixels (N+1 entries)."""
+    offsets = np.zeros(len(shapes) + 1, dtype=np.int64)
+    np.cumsum(np.prod(shapes, axis=1, dtype=np.int64), out=offsets[1:])
+    return offsets
+
+
+def split_flat(
+    pixels: Images, shapes: npt.NDArray[np.integer], offsets: npt.NDArray[np.int64]
+) -> list[Images]:
+    """Views of each image in a flat buffer (offsets relative to the buffer's start)."""
+    return [
+        pixels[start:stop].reshape(shape)
+        for start, stop, shape in zip(
+            offsets[:-1].tolist(), offsets[1:].tolist(), shapes.tolist(), strict=True
+        )
+    ]
 
 
 def image_bytes(shape: Sequence[int]) -> int:

@@ -1,4 +1,9 @@
-"""``hdf5``: one HDF5 file with an ``images`` (N,H,W,C) and a ``labels`` (N,) dataset."""
+"""``hdf5``: one HDF5 file with an ``images`` (N,H,W,C) and a ``labels`` (N,) dataset.
+
+Images of varying shapes go into a flat ``pixels`` dataset (every image's bytes, one
+after the other) with a ``shapes`` (N,3) dataset beside it; a reader loads the shapes
+once and finds each image's bytes from them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,17 @@ import h5py
 import numpy as np
 import numpy.typing as npt
 
-from .base import Backend, Images, Labels, image_bytes, sync_path
+from ..images import ImageList
+from .base import (
+    Backend,
+    Images,
+    Labels,
+    ReadImages,
+    image_bytes,
+    offsets_of,
+    split_flat,
+    sync_path,
+)
 
 DATA_FILE = "data.h5"
 Compression = Literal["none", "gzip", "lzf"]
@@ -30,11 +45,12 @@ class Hdf5Backend(Backend):
         location: Path | str,
         *,
         durable: bool = True,
+        varying_shapes: bool = False,
         chunk_rows: int | None = None,
         compression: Compression = "none",
         gzip_level: int = 4,
     ) -> None:
-        super().__init__(location, durable=durable)
+        super().__init__(location, durable=durable, varying_shapes=varying_shapes)
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}")
         if chunk_rows is not None and chunk_rows < 1:
@@ -45,7 +61,7 @@ class Hdf5Backend(Backend):
         self._compression = compression
         self._gzip_level = gzip_level
         self._writer: h5py.File | None = None
-        self._reader: tuple[h5py.File, h5py.Dataset, h5py.Dataset] | None = None
+        self._reader: _Reader | None = None
 
     @property
     def path(self) -> Path:
@@ -62,36 +78,76 @@ class Hdf5Backend(Backend):
         if fixed_rows is not None:
             rows = min(rows, fixed_rows)  # a chunk may not be longer than a fixed dataset
         layout: dict[str, Any] = {"chunks": (rows, *shape)}
+        return self._with_filters(layout)
+
+    def _flat_layout(self, image_size: int, fixed_size: int | None) -> dict[str, Any]:
+        """The same choices for the flat pixels of a varying store: a chunk holds about
+        ``chunk_rows`` images of ``image_size`` bytes (their mean), else about 64 KiB."""
+        if fixed_size is not None and self._compression == "none" and self._chunk_rows is None:
+            return {}
+        size = self._chunk_rows * image_size if self._chunk_rows else CHUNK_TARGET_BYTES
+        if fixed_size is not None:
+            size = min(size, fixed_size)
+        return self._with_filters({"chunks": (max(1, size),)})
+
+    def _with_filters(self, layout: dict[str, Any]) -> dict[str, Any]:
         if self._compression == "gzip":
             layout.update(compression="gzip", compression_opts=self._gzip_level)
         elif self._compression == "lzf":
             layout["compression"] = "lzf"
         return layout
 
-    def _write_many(self, images: Images, labels: Labels) -> None:
+    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
         with h5py.File(self.path, "w") as handle:
-            layout = self._layout(images.shape[1:], fixed_rows=len(images))
-            handle.create_dataset("images", data=images, **layout)
+            if isinstance(images, ImageList):
+                mean_size = images.nbytes // len(images)
+                layout = self._flat_layout(mean_size, fixed_size=images.nbytes)
+                handle.create_dataset("pixels", data=images.data, **layout)
+                handle.create_dataset("shapes", data=images.shapes)
+            else:
+                layout = self._layout(images.shape[1:], fixed_rows=len(images))
+                handle.create_dataset("images", data=images, **layout)
             handle.create_dataset("labels", data=labels)
         self._sync_closed_file()
 
     def _append(self, image_id: int, image: Images, label: int) -> None:
         if self._writer is None:
-            self._writer = self._create_growing(image.shape)
-        images, labels = self._writer["images"], self._writer["labels"]
-        images.resize(image_id + 1, axis=0)
+            self._writer = self._create_growing(image)
+        if self._varying:
+            self._append_flat(image_id, image)
+        else:
+            images = self._writer["images"]
+            images.resize(image_id + 1, axis=0)
+            images[image_id] = image
+        labels = self._writer["labels"]
         labels.resize(image_id + 1, axis=0)
-        images[image_id] = image
         labels[image_id] = label
         self._writer.flush()
         self._fsync(self._writer)
 
-    def _create_growing(self, shape: tuple[int, ...]) -> h5py.File:
+    def _append_flat(self, image_id: int, image: Images) -> None:
+        assert self._writer is not None
+        pixels, shapes = self._writer["pixels"], self._writer["shapes"]
+        start = pixels.shape[0]
+        pixels.resize(start + image.size, axis=0)
+        pixels[start:] = image.reshape(-1)
+        shapes.resize(image_id + 1, axis=0)
+        shapes[image_id] = image.shape
+
+    def _create_growing(self, first: Images) -> h5py.File:
         handle = h5py.File(self.path, "w")
-        layout = self._layout(shape, fixed_rows=None)
-        handle.create_dataset(
-            "images", shape=(0, *shape), maxshape=(None, *shape), dtype=np.uint8, **layout
-        )
+        if self._varying:
+            layout = self._flat_layout(first.size, fixed_size=None)
+            handle.create_dataset("pixels", shape=(0,), maxshape=(None,), dtype=np.uint8, **layout)
+            handle.create_dataset(
+                "shapes", shape=(0, 3), maxshape=(None, 3), dtype=np.int64, chunks=(4096, 3)
+            )
+        else:
+            shape = first.shape
+            layout = self._layout(shape, fixed_rows=None)
+            handle.create_dataset(
+                "images", shape=(0, *shape), maxshape=(None, *shape), dtype=np.uint8, **layout
+            )
         handle.create_dataset(
             "labels", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,)
         )
@@ -131,34 +187,73 @@ class Hdf5Backend(Backend):
             self._writer.close()
             self._writer = None
 
-    def _datasets(self) -> tuple[h5py.Dataset, h5py.Dataset]:
+    def _datasets(self) -> _Reader:
         """Open once per reader: looking a dataset up by name costs more than reading an image."""
         if self._reader is None:
             handle = h5py.File(self.path, "r")
-            self._reader = (handle, handle["images"], handle["labels"])
-        return self._reader[1], self._reader[2]
+            if self._varying:
+                shapes = handle["shapes"][...]
+                self._reader = _Reader(handle, handle["pixels"], handle["labels"], shapes)
+            else:
+                self._reader = _Reader(handle, handle["images"], handle["labels"])
+        return self._reader
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        images, labels = self._datasets()
-        return images[image_id], int(labels[image_id])
+        reader = self._datasets()
+        return reader.image(image_id), int(reader.labels[image_id])
 
-    def _read_first(self, n: int) -> tuple[Images, Labels]:
-        images, labels = self._datasets()
-        out = np.empty((n, *images.shape[1:]), dtype=np.uint8)
+    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
+        reader = self._datasets()
+        if reader.shapes is not None:
+            end = int(reader.offsets[n])
+            pixels = np.empty(end, dtype=np.uint8)
+            if end:
+                reader.images.read_direct(pixels, np.s_[:end])
+            return split_flat(pixels, reader.shapes[:n], reader.offsets[: n + 1]), reader.labels[:n]
+        out = np.empty((n, *reader.images.shape[1:]), dtype=np.uint8)
         if n:
-            images.read_direct(out, np.s_[:n])
-        return out, labels[:n]
+            reader.images.read_direct(out, np.s_[:n])
+        return out, reader.labels[:n]
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[Images, Labels]:
+    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
         """One read per id: faster here than h5py's fancy indexing (which also needs sorted
         unique ids) -- about 12 ms against 19 ms for 1,000 of 100,000 CIFAR images."""
-        images, labels = self._datasets()
-        out = np.empty((len(ids), *images.shape[1:]), dtype=np.uint8)
+        reader = self._datasets()
+        labels = reader.labels[...][ids]
+        if reader.shapes is not None:
+            return [reader.image(image_id) for image_id in ids.tolist()], labels
+        out = np.empty((len(ids), *reader.images.shape[1:]), dtype=np.uint8)
         for position, image_id in enumerate(ids.tolist()):
-            out[position] = images[image_id]
-        return out, labels[...][ids]
+            out[position] = reader.images[image_id]
+        return out, labels
 
     def _close_readers(self) -> None:
         if self._reader is not None:
-            self._reader[0].close()
+            self._reader.handle.close()
             self._reader = None
+
+
+class _Reader:
+    """An open file's datasets; for a varying store also every shape and where it starts."""
+
+    def __init__(
+        self,
+        handle: h5py.File,
+        images: h5py.Dataset,
+        labels: h5py.Dataset,
+        shapes: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        self.handle = handle
+        self.images = images  # ``images`` (N,H,W,C), or the flat ``pixels`` of a varying store
+        self.labels = labels
+        self.shapes = shapes
+        self.offsets = offsets_of(shapes) if shapes is not None else np.zeros(1, np.int64)
+
+    def image(self, image_id: int) -> Images:
+        if self.shapes is None:
+            row: Images = self.images[image_id]
+            return row
+        start, stop = self.offsets[image_id : image_id + 2].tolist()
+        pixels: Images = self.images[start:stop]
+        image: Images = pixels.reshape(self.shapes[image_id].tolist())
+        return image

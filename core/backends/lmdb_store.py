@@ -16,7 +16,8 @@ import lmdb
 import numpy as np
 import numpy.typing as npt
 
-from .base import Backend, Images, Labels, image_bytes
+from ..images import ImageList
+from .base import Backend, Images, Labels, ReadImages
 
 HEADER = struct.Struct("<4sBBHIIIq")
 LABEL = struct.Struct("<q")
@@ -48,10 +49,14 @@ def decode_header(record: Any) -> tuple[tuple[int, int, int], int]:
     return (h, w, c), label
 
 
-def estimated_map_size(count: int, shape: tuple[int, ...]) -> int:
-    """Room for ``count`` records with slack; the map grows anyway if this is short."""
-    record_pages = -(-(HEADER.size + image_bytes(shape) + 64) // PAGE)
-    return max(1 << 20, 2 * count * record_pages * PAGE)
+def estimated_map_size(images: Images | ImageList) -> int:
+    """Room for the records with slack; the map grows anyway if this is short."""
+    if isinstance(images, ImageList):
+        sizes = np.diff(images.offsets)
+    else:
+        sizes = np.full(len(images), images[0].size if len(images) else 0, dtype=np.int64)
+    record_pages = -(-(HEADER.size + sizes + 64) // PAGE)
+    return max(1 << 20, 2 * int(record_pages.sum()) * PAGE)
 
 
 class LmdbBackend(Backend):
@@ -61,9 +66,14 @@ class LmdbBackend(Backend):
     io_errors = (OSError, lmdb.Error)
 
     def __init__(
-        self, location: Path | str, *, durable: bool = True, map_size: int | None = None
+        self,
+        location: Path | str,
+        *,
+        durable: bool = True,
+        varying_shapes: bool = False,
+        map_size: int | None = None,
     ) -> None:
-        super().__init__(location, durable=durable)
+        super().__init__(location, durable=durable, varying_shapes=varying_shapes)
         self._map_size = map_size
         self._writer: lmdb.Environment | None = None
         self._reader: lmdb.Environment | None = None
@@ -81,8 +91,8 @@ class LmdbBackend(Backend):
             max_dbs=0,
         )
 
-    def _write_many(self, images: Images, labels: Labels) -> None:
-        env = self._open_writer(estimated_map_size(len(images), images.shape[1:]))
+    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
+        env = self._open_writer(estimated_map_size(images))
         try:
 
             def put_all(txn: lmdb.Transaction) -> None:
@@ -126,15 +136,20 @@ class LmdbBackend(Backend):
             image = np.frombuffer(record, dtype=np.uint8, offset=HEADER.size).reshape(shape)
             return image.copy(), label
 
-    def _read_first(self, n: int) -> tuple[Images, Labels]:
+    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
         with self._environment().begin(buffers=True) as txn:
             records = txn.cursor().iternext(keys=False, values=True)
-            return _decode_records(records, n)
+            return self._decode(records, n)
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[Images, Labels]:
+    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
         with self._environment().begin(buffers=True) as txn:
             records = (txn.get(record_key(i)) for i in ids.tolist())
-            return _decode_records(records, len(ids))
+            return self._decode(records, len(ids))
+
+    def _decode(self, records: Iterator[Any], n: int) -> tuple[ReadImages, Labels]:
+        if self._varying:
+            return _decode_varying_records(records, n)
+        return _decode_records(records, n)
 
     def _close_readers(self) -> None:
         if self._reader is not None:
@@ -157,7 +172,7 @@ def _decode_records(records: Iterator[Any], n: int) -> tuple[Images, Labels]:
             images = np.empty((n, *shape), dtype=np.uint8)
             flat = images.data.cast("B")
             prefix = bytes(record[:SHAPE_PREFIX])
-            size = HEADER.size + image_bytes(shape)
+            size = HEADER.size + int(np.prod(shape))
         if len(record) != size or record[:SHAPE_PREFIX] != prefix:
             decode_header(record)  # raises with the reason when the header itself is bad
             raise lmdb.CorruptedError("records of different shapes in one store")
@@ -169,6 +184,23 @@ def _decode_records(records: Iterator[Any], n: int) -> tuple[Images, Labels]:
         raise lmdb.CorruptedError(f"the store holds {count} records, expected {n}")
     if images is None:
         return np.empty((0, 0, 0, 0), dtype=np.uint8), labels
+    return images, labels
+
+
+def _decode_varying_records(records: Iterator[Any], n: int) -> tuple[list[Images], Labels]:
+    """Copy each of ``n`` records out as an array of the shape its header gives."""
+    labels = np.empty(n, dtype=np.int64)
+    images: list[Images] = []
+    for record in records:
+        if len(images) == n:
+            break
+        if record is None:
+            raise lmdb.NotFoundError("a record the store should hold is missing")
+        shape, labels[len(images)] = decode_header(record)
+        pixels = np.frombuffer(record, dtype=np.uint8, offset=HEADER.size)
+        images.append(pixels.reshape(shape).copy())
+    if len(images) != n:
+        raise lmdb.CorruptedError(f"the store holds {len(images)} records, expected {n}")
     return images, labels
 
 

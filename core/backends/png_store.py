@@ -19,10 +19,13 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from .base import Backend, Images, Labels
+from ..images import ImageList
+from .base import Backend, Images, Labels, ReadImages, as_image_list, offsets_of
 
 LABELS_FILE = "labels.csv"
 LABELS_HEADER = "id,label\n"
+SHAPED_HEADER = "id,label,height,width,channels\n"
+Shapes = npt.NDArray[np.int64]
 #: Chunks per worker: enough to balance uneven decode times, few enough to stay cheap.
 CHUNKS_PER_WORKER = 8
 
@@ -33,7 +36,11 @@ def image_name(image_id: int) -> str:
 
 
 class PngBackend(Backend):
-    """One ``.png`` per image plus ``labels.csv``; options: compress level and workers."""
+    """One ``.png`` per image plus ``labels.csv``; options: compress level and workers.
+
+    A varying-shape store lists each image's shape in the CSV as well, so a parallel read
+    can size its result before any file is decoded.
+    """
 
     name = "png"
 
@@ -42,10 +49,11 @@ class PngBackend(Backend):
         location: Path | str,
         *,
         durable: bool = True,
+        varying_shapes: bool = False,
         compress_level: int | None = None,
         workers: int = 1,
     ) -> None:
-        super().__init__(location, durable=durable)
+        super().__init__(location, durable=durable, varying_shapes=varying_shapes)
         if compress_level is not None and not 0 <= compress_level <= 9:
             raise ValueError("compress_level must be 0..9 (None: Pillow's default)")
         if workers < 1:
@@ -53,7 +61,7 @@ class PngBackend(Backend):
         self._compress_level = compress_level
         self._workers = workers
         self._label_writer: IO[str] | None = None
-        self._labels: Labels | None = None
+        self._table: tuple[Labels, Shapes | None] | None = None
 
     def files(self) -> list[Path]:
         if not self.location.is_dir():
@@ -64,34 +72,36 @@ class PngBackend(Backend):
 
     # -- writing -----------------------------------------------------------------------
 
-    def _write_many(self, images: Images, labels: Labels) -> None:
+    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
         folder = str(self.location)
         level, durable = self._compress_level, self.durable
         if self._workers == 1:
-            _encode_range(folder, images, 0, len(images), level, durable)
+            _encode_images(folder, images, 0, level, durable)
         elif _fork_is_safe():
             tasks = [(a, b, folder, level, durable) for a, b in _chunks(len(images), self._workers)]
             _run_forked(self._workers, _encode_inherited_range, tasks, images=images)
         else:
-            with _SharedImages.copy_of(images) as shared:
+            flat = images if isinstance(images, ImageList) else as_image_list(images)
+            with _SharedImages.copy_of(flat.data) as shared:
                 tasks_by_name = [
-                    (shared.name, images.shape, a, b, folder, level, durable)
+                    (shared.name, *_chunk_layout(flat, a, b), a, folder, level, durable)
                     for a, b in _chunks(len(images), self._workers)
                 ]
                 with _pool(self._workers) as pool:
                     pool.starmap(_encode_shared_range, tasks_by_name)
+        shapes = images.shapes if isinstance(images, ImageList) else None
         with open(self.location / LABELS_FILE, "w", encoding="ascii") as handle:
-            handle.write(LABELS_HEADER)
-            handle.writelines(f"{i},{label}\n" for i, label in enumerate(labels.tolist()))
+            handle.write(_labels_csv(labels, shapes))
             self._sync_file(handle)
         self._sync_folder()
 
     def _append(self, image_id: int, image: Images, label: int) -> None:
         if self._label_writer is None:
             self._label_writer = open(self.location / LABELS_FILE, "w", encoding="ascii")  # noqa: SIM115
-            self._label_writer.write(LABELS_HEADER)
+            self._label_writer.write(SHAPED_HEADER if self._varying else LABELS_HEADER)
         _encode_one(self.location / image_name(image_id), image, self._compress_level, self.durable)
-        self._label_writer.write(f"{image_id},{label}\n")
+        shape = "".join(f",{side}" for side in image.shape) if self._varying else ""
+        self._label_writer.write(f"{image_id},{label}{shape}\n")
         self._sync_file(self._label_writer)
         self._sync_folder()
 
@@ -105,56 +115,111 @@ class PngBackend(Backend):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _label_table(self) -> Labels:
+    def _label_table(self) -> tuple[Labels, Shapes | None]:
         """The CSV is read once per reader; row i must be id i."""
-        if self._labels is None:
-            text = (self.location / LABELS_FILE).read_text(encoding="ascii")
-            if not text.startswith(LABELS_HEADER):
-                raise OSError(0, f"{LABELS_FILE} does not start with {LABELS_HEADER.strip()!r}")
-            body = text[len(LABELS_HEADER) :].replace(",", " ").split()
-            table = np.array(body, dtype=np.int64).reshape(-1, 2)
-            if not np.array_equal(table[:, 0], np.arange(len(table))):
-                raise OSError(0, f"{LABELS_FILE} does not list ids 0..N-1 in order")
-            self._labels = np.ascontiguousarray(table[:, 1])
-        return self._labels
+        if self._table is None:
+            self._table = _parse_labels_csv((self.location / LABELS_FILE).read_text("ascii"))
+            if self._varying and self._table[1] is None:
+                raise OSError(0, f"{LABELS_FILE} of a varying-shape store lists no shapes")
+        return self._table
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        label = int(self._label_table()[image_id])
+        label = int(self._label_table()[0][image_id])
         return _decode(self.location / image_name(image_id)), label
 
-    def _read_first(self, n: int) -> tuple[Images, Labels]:
+    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
         return self._read_ids(np.arange(n, dtype=np.int64))
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[Images, Labels]:
-        labels = self._label_table()[ids]
+    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
+        all_labels, all_shapes = self._label_table()
+        labels = all_labels[ids]
+        paths = [str(self.location / image_name(i)) for i in ids.tolist()]
+        if all_shapes is not None:
+            return self._read_varying(paths, all_shapes[ids]), labels
         if len(ids) == 0:
             return np.empty((0, 0, 0, 0), dtype=np.uint8), labels
-        paths = [str(self.location / image_name(i)) for i in ids.tolist()]
         first = _decode(Path(paths[0]))  # its shape sizes the result; it is not decoded again
         shape = (len(paths), *first.shape)
-        if self._workers == 1 or len(paths) < 2 * self._workers:
+        if self._serial(len(paths)):
             images = np.empty(shape, dtype=np.uint8)
             images[0] = first
-            _decode_into(images, paths[1:], 1)
+            _decode_into(images[1:], paths[1:])
             return images, labels
-        rest = [(a + 1, b + 1) for a, b in _chunks(len(paths) - 1, self._workers)]
+        shapes = np.tile(np.array(first.shape, dtype=np.int64), (len(paths), 1))
+        return self._decode_parallel(paths, shapes, first).data.reshape(shape), labels
+
+    def _read_varying(self, paths: list[str], shapes: Shapes) -> list[Images]:
+        """Each image at the shape the CSV lists (a file that differs is an error)."""
+        if self._serial(len(paths)):
+            pairs = zip(paths, shapes.tolist(), strict=True)
+            return [_decode_as(Path(path), shape) for path, shape in pairs]
+        return list(self._decode_parallel(paths, shapes))
+
+    def _serial(self, count: int) -> bool:
+        return self._workers == 1 or count < 2 * self._workers
+
+    def _decode_parallel(
+        self, paths: list[str], shapes: Shapes, first: Images | None = None
+    ) -> ImageList:
+        """Workers decode straight into one shared buffer that becomes the result."""
+        offsets = offsets_of(shapes)
+        total = int(offsets[-1])
+        done = 0 if first is None else 1
+        chunks = [(a + done, b + done) for a, b in _chunks(len(paths) - done, self._workers)]
         if _fork_is_safe():
-            # Workers write straight into an anonymous shared mapping that becomes the result.
-            images = np.frombuffer(mmap.mmap(-1, int(np.prod(shape))), dtype=np.uint8)
-            images = images.reshape(shape)
-            images[0] = first
-            tasks = [(a, paths[a:b]) for a, b in rest]
-            _run_forked(self._workers, _decode_inherited_range, tasks, out=images)
-            return images, labels
-        with _SharedImages.empty(shape) as shared:
-            shared.array[0] = first
-            tasks_by_name = [(shared.name, shape, a, paths[a:b]) for a, b in rest]
+            flat = np.frombuffer(mmap.mmap(-1, max(1, total)), dtype=np.uint8)[:total]
+            out = ImageList(flat, shapes, offsets)
+            if first is not None:
+                out[0][...] = first
+            tasks = [(a, paths[a:b]) for a, b in chunks]
+            _run_forked(self._workers, _decode_inherited_range, tasks, out=out)
+            return out
+        with _SharedImages.empty(total) as shared:
+            out = ImageList(shared.array, shapes, offsets)
+            if first is not None:
+                out[0][...] = first
+            tasks_by_name = [
+                (shared.name, *_chunk_layout(out, a, b), paths[a:b]) for a, b in chunks
+            ]
             with _pool(self._workers) as pool:
                 pool.starmap(_decode_shared_range, tasks_by_name)
-            return shared.array.copy(), labels
+            return ImageList(shared.array.copy(), shapes, offsets)
 
     def _close_readers(self) -> None:
-        self._labels = None
+        self._table = None
+
+
+# -- the labels file ----------------------------------------------------------------------
+
+
+def _labels_csv(labels: Labels, shapes: Shapes | None) -> str:
+    """``id,label`` per image, plus ``height,width,channels`` in a varying-shape store."""
+    if shapes is None:
+        rows = (f"{i},{label}\n" for i, label in enumerate(labels.tolist()))
+        return LABELS_HEADER + "".join(rows)
+    rows = (
+        f"{i},{label},{h},{w},{c}\n"
+        for i, (label, (h, w, c)) in enumerate(zip(labels.tolist(), shapes.tolist(), strict=True))
+    )
+    return SHAPED_HEADER + "".join(rows)
+
+
+def _parse_labels_csv(text: str) -> tuple[Labels, Shapes | None]:
+    """Labels, and shapes when the CSV lists them; ids must run 0..N-1 in order."""
+    if text.startswith(SHAPED_HEADER):
+        header, columns = SHAPED_HEADER, 5
+    elif text.startswith(LABELS_HEADER):
+        header, columns = LABELS_HEADER, 2
+    else:
+        raise OSError(0, f"{LABELS_FILE} does not start with {LABELS_HEADER.strip()!r}")
+    body = text[len(header) :].replace(",", " ").split()
+    if len(body) % columns:
+        raise OSError(0, f"{LABELS_FILE} has a row with a missing value")
+    table = np.array(body, dtype=np.int64).reshape(-1, columns)
+    if not np.array_equal(table[:, 0], np.arange(len(table))):
+        raise OSError(0, f"{LABELS_FILE} does not list ids 0..N-1 in order")
+    labels = np.ascontiguousarray(table[:, 1])
+    return labels, (np.ascontiguousarray(table[:, 2:]) if columns == 5 else None)
 
 
 # -- the work itself, shared by the parent and the worker processes ---------------------
@@ -169,11 +234,16 @@ def _encode_one(path: Path, image: Images, compress_level: int | None, durable: 
             os.fsync(handle.fileno())
 
 
-def _encode_range(
-    folder: str, images: Images, start: int, stop: int, compress_level: int | None, durable: bool
+def _encode_images(
+    folder: str,
+    images: Images | ImageList,
+    first_id: int,
+    compress_level: int | None,
+    durable: bool,
 ) -> None:
-    for i in range(start, stop):
-        _encode_one(Path(folder) / image_name(i), images[i], compress_level, durable)
+    """Image j of ``images`` becomes file ``first_id + j``."""
+    for offset, image in enumerate(images):
+        _encode_one(Path(folder) / image_name(first_id + offset), image, compress_level, durable)
 
 
 def _decode(path: Path) -> Images:
@@ -184,13 +254,18 @@ def _decode(path: Path) -> Images:
     return pixels.reshape(*pixels.shape[:2], -1) if pixels.ndim == 2 else pixels
 
 
-def _decode_into(out: Images, paths: Sequence[str], start: int) -> None:
-    expected = out.shape[1:]
+def _decode_as(path: Path, shape: Sequence[int]) -> Images:
+    pixels = _decode(path)
+    if pixels.shape != tuple(shape):
+        raise OSError(0, f"{path.name} is {pixels.shape}, the store lists {tuple(shape)}")
+    return pixels
+
+
+def _decode_into(out: Images | ImageList, paths: Sequence[str]) -> None:
+    """Decode path j into ``out[j]``, which must already have that image's shape."""
     for offset, path in enumerate(paths):
-        pixels = _decode(Path(path))
-        if pixels.shape != expected:
-            raise OSError(0, f"{Path(path).name} is {pixels.shape}, the store holds {expected}")
-        out[start + offset] = pixels
+        target = out[offset]
+        target[...] = _decode_as(Path(path), target.shape)
 
 
 def _as_pillow_array(image: Images) -> Images:
@@ -203,22 +278,39 @@ def _as_pillow_array(image: Images) -> Images:
     raise ValueError(f"PNG holds 1, 3 or 4 channels, not {channels}")
 
 
+def _chunk_layout(images: ImageList, start: int, stop: int) -> tuple[int, Shapes, int, int]:
+    """What a worker needs to find images start..stop in shared memory."""
+    offsets = images.offsets
+    return images.nbytes, images.shapes[start:stop], int(offsets[start]), int(offsets[stop])
+
+
+def _shared_chunk(
+    shared: _SharedImages, shapes: Shapes, data_start: int, data_stop: int
+) -> ImageList:
+    return ImageList(shared.array[data_start:data_stop], shapes)
+
+
 def _encode_shared_range(
     name: str,
-    shape: tuple[int, ...],
-    start: int,
-    stop: int,
+    size: int,
+    shapes: Shapes,
+    data_start: int,
+    data_stop: int,
+    first_id: int,
     folder: str,
     compress_level: int | None,
     durable: bool,
 ) -> None:
-    with _SharedImages.attach(name, shape) as shared:
-        _encode_range(folder, shared.array, start, stop, compress_level, durable)
+    with _SharedImages.attach(name, size) as shared:
+        chunk = _shared_chunk(shared, shapes, data_start, data_stop)
+        _encode_images(folder, chunk, first_id, compress_level, durable)
 
 
-def _decode_shared_range(name: str, shape: tuple[int, ...], start: int, paths: list[str]) -> None:
-    with _SharedImages.attach(name, shape) as shared:
-        _decode_into(shared.array, paths, start)
+def _decode_shared_range(
+    name: str, size: int, shapes: Shapes, data_start: int, data_stop: int, paths: list[str]
+) -> None:
+    with _SharedImages.attach(name, size) as shared:
+        _decode_into(_shared_chunk(shared, shapes, data_start, data_stop), paths)
 
 
 def _chunks(count: int, workers: int) -> Iterator[tuple[int, int]]:
@@ -251,11 +343,12 @@ def _run_forked(
 def _encode_inherited_range(
     start: int, stop: int, folder: str, compress_level: int | None, durable: bool
 ) -> None:
-    _encode_range(folder, _INHERITED["images"], start, stop, compress_level, durable)
+    images = _INHERITED["images"][start:stop]
+    _encode_images(folder, images, start, compress_level, durable)
 
 
 def _decode_inherited_range(start: int, paths: list[str]) -> None:
-    _decode_into(_INHERITED["out"], paths, start)
+    _decode_into(_INHERITED["out"][start : start + len(paths)], paths)
 
 
 def _pool(workers: int) -> Any:
@@ -268,33 +361,32 @@ def _pool(workers: int) -> Any:
 
 
 class _SharedImages:
-    """A uint8 array in shared memory; the creator unlinks it, attachers only close."""
+    """A flat uint8 buffer in shared memory; the creator unlinks it, attachers only close."""
 
-    def __init__(self, memory: SharedMemory, shape: tuple[int, ...], owner: bool) -> None:
+    def __init__(self, memory: SharedMemory, size: int, owner: bool) -> None:
         self._memory = memory
         self._owner = owner
-        self.array: Images = np.ndarray(shape, dtype=np.uint8, buffer=memory.buf)
+        self.array: Images = np.ndarray((size,), dtype=np.uint8, buffer=memory.buf)
 
     @property
     def name(self) -> str:
         return self._memory.name
 
     @classmethod
-    def empty(cls, shape: tuple[int, ...]) -> _SharedImages:
-        size = max(1, int(np.prod(shape)))
-        return cls(SharedMemory(create=True, size=size), shape, owner=True)
+    def empty(cls, size: int) -> _SharedImages:
+        return cls(SharedMemory(create=True, size=max(1, size)), size, owner=True)
 
     @classmethod
-    def copy_of(cls, images: Images) -> _SharedImages:
-        shared = cls.empty(images.shape)
-        shared.array[...] = images
+    def copy_of(cls, data: Images) -> _SharedImages:
+        shared = cls.empty(data.size)
+        shared.array[...] = data
         return shared
 
     @classmethod
-    def attach(cls, name: str, shape: tuple[int, ...]) -> _SharedImages:
+    def attach(cls, name: str, size: int) -> _SharedImages:
         # Workers share the creator's resource tracker (fork, forkserver and spawn alike),
         # so a plain attach is right: registering a name twice is harmless there.
-        return cls(SharedMemory(name=name), shape, owner=False)
+        return cls(SharedMemory(name=name), size, owner=False)
 
     def __enter__(self) -> _SharedImages:
         return self
