@@ -1,0 +1,138 @@
+"""The download screen through Textual's pilot, against a local server, at 80x24."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from imgbench.core.fetch import DOWNLOADS, Download
+from imgbench.tui.fetch_screen import FetchScreen, describe_progress
+
+SHOTS = Path("/tmp/shots")
+
+if TYPE_CHECKING:
+    from fetch_server import FileServer
+
+pytest_plugins = ["fetch_server"]  # the local server: fixtures archive, server, download
+NAME = DOWNLOADS["cifar10"].filename
+
+
+class Host(App[None]):
+    """Just enough app to push the screen and keep what it was dismissed with."""
+
+    def __init__(self, screen: FetchScreen) -> None:
+        super().__init__()
+        self.fetch_screen = screen
+        self.results: list[Path | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.fetch_screen, self.results.append)
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 8) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the screen never got there")
+
+
+def text_of(screen: FetchScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+def save_shot(app: App[None], name: str) -> Path:
+    """An SVG of the screen in /tmp/shots, and a PNG beside it when rsvg-convert is there."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    svg = Path(app.save_screenshot(filename=f"{name}.svg", path=str(SHOTS)))
+    with contextlib.suppress(OSError):  # no converter: the SVG is enough
+        subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=False)
+    return svg
+
+
+async def test_a_verified_download_dismisses_with_the_archive_path(
+    download: Download, tmp_path: Path, archive: bytes
+) -> None:
+    dest = tmp_path / "data"
+    app = Host(FetchScreen(download, dest))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(app.results))
+    assert app.results == [dest / NAME]
+    assert (dest / NAME).read_bytes() == archive
+    assert sorted(p.name for p in dest.iterdir()) == [NAME]
+
+
+async def test_a_wrong_checksum_is_shown_and_the_file_is_gone(
+    download: Download, tmp_path: Path
+) -> None:
+    dest = tmp_path / "data"
+    screen = FetchScreen(replace(download, md5="0" * 32), dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen.state == "failed")
+        await pilot.pause()
+        error = text_of(screen, "#fetch-error")
+        assert "checksum wrong" in error and "removed" in error and "0" * 32 in error
+        assert "download failed" in text_of(screen, "#fetch-title")
+        assert screen.query_one("#fetch-error").region.bottom <= 23  # above the footer
+        keys = {binding.key for (_, binding, enabled, _) in app.active_bindings.values() if enabled}
+        assert {"escape", "r"} <= keys
+        save_shot(app, "fetch-checksum-80x24")
+        assert app.results == []
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+    assert list(dest.iterdir()) == []
+
+
+async def test_escape_cancels_and_keeps_what_arrived(
+    server: FileServer, download: Download, tmp_path: Path, archive: bytes
+) -> None:
+    server.mode, server.trickle_piece, server.trickle_pause_s = "trickle", 4096, 0.02
+    dest = tmp_path / "data"
+    screen = FetchScreen(download, dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: " of " in text_of(screen, "#fetch-numbers"))
+        await wait_for(pilot, lambda: "/s" in text_of(screen, "#fetch-numbers"))
+        save_shot(app, "fetch-progress-80x24")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: bool(app.results))
+        notes = [n.message for n in app._notifications]
+    assert app.results == [None]
+    assert any("cancelled" in note and "resume" in note for note in notes)
+    part = dest / (NAME + ".part")
+    assert sorted(p.name for p in dest.iterdir()) == [part.name]
+    assert 0 < part.stat().st_size < len(archive)
+
+
+async def test_retry_after_a_failure_resumes_and_succeeds(
+    server: FileServer, download: Download, tmp_path: Path, archive: bytes
+) -> None:
+    server.mode = "error500"
+    dest = tmp_path / "data"
+    screen = FetchScreen(download, dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen.state == "failed")
+        assert "500" in text_of(screen, "#fetch-error")
+        server.mode = "ok"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bool(app.results))
+    assert app.results == [dest / NAME] and (dest / NAME).read_bytes() == archive
+
+
+def test_progress_in_words() -> None:
+    assert describe_progress(0, None, None) == "0.0 MB"
+    text = describe_progress(12_300_000, 170_500_000, 4_200_000)
+    assert text == "12.3 of 170.5 MB · 4.2 MB/s · about 38 s left"
+    assert describe_progress(2_000_000, 2_000_000, 500.0) == "2.0 of 2.0 MB · 500 B/s"
+    assert describe_progress(5_400_000, 10_000_000, 1000.0).endswith("about 1 h 16 min left")

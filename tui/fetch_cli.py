@@ -1,0 +1,146 @@
+"""``imgbench fetch cifar10|cifar100``: download the official archive where the loader looks.
+
+A progress bar while it downloads (on stderr, gone when it ends), then one line on stdout:
+where the archive is and how ``imgbench run`` and the app find it. A failure is one line on
+stderr and exit code 1; ctrl+c keeps what arrived, and running the command again resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from imgbench.core import discovery
+from imgbench.core.fetch import (
+    DOWNLOADS,
+    MIRROR_VARIABLE,
+    Download,
+    FetchError,
+    FetchResult,
+    default_mirror,
+    fetch,
+)
+
+# The same exit codes as the rest of the command line (cli.py).
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_fetch_command(commands: Any) -> None:
+    """Register ``fetch`` on the command line's subparsers."""
+    parser = commands.add_parser(
+        "fetch",
+        help="download CIFAR-10 or CIFAR-100 (checked, resumable)",
+        description="Download the official python-version archive, check its MD5 and keep "
+        f"it in the data dir ({discovery.user_data_dir()}), where `imgbench run` and the "
+        "app find it by default. An interrupted download resumes when run again.",
+    )
+    parser.add_argument("dataset", choices=sorted(DOWNLOADS), help="which data set")
+    parser.add_argument(
+        "--dir", type=Path, help="where to keep the archive (default: the data dir above)"
+    )
+    parser.add_argument(
+        "--mirror",
+        metavar="BASE_URL",
+        help=f"fetch <BASE_URL>/<archive name> instead (default: ${MIRROR_VARIABLE} if set, "
+        "else the official site)",
+    )
+    parser.set_defaults(handler=command_fetch)
+
+
+def mirror_from(args: argparse.Namespace) -> str | None:
+    """``--mirror``, else ``$IMGBENCH_MIRROR``, else None (the official site)."""
+    if args.mirror is not None:
+        mirror: str = args.mirror
+        return mirror or None
+    return default_mirror()
+
+
+def command_fetch(args: argparse.Namespace) -> int:
+    download = DOWNLOADS[args.dataset]
+    folder: Path = args.dir if args.dir is not None else discovery.user_data_dir()
+    if folder.exists() and not folder.is_dir():
+        print(f"imgbench: --dir {folder} is not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    mirror = mirror_from(args)
+    out = Console(highlight=False)
+    out.print(f"{download.title}: {escape(download.url_from(mirror))} -> {escape(str(folder))}")
+    bar = ProgressBar(download)
+    try:
+        with bar.progress:
+            result = fetch(download, folder, base_url=mirror, progress=bar.update)
+    except KeyboardInterrupt:
+        part = folder / (download.filename + ".part")
+        print(
+            f"imgbench: download interrupted at {bar.how_far()}; what arrived is kept in "
+            f"{part}: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (FetchError, OSError) as error:
+        print(f"imgbench: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    out.print(escape(describe_result(download, result)), soft_wrap=True)
+    return EXIT_OK
+
+
+class ProgressBar:
+    """A rich bar that ``fetch`` reports into: bytes, speed, time left. Gone when done."""
+
+    def __init__(self, download: Download) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task: TaskID = self.progress.add_task(download.filename, total=None)
+        self.done: int = 0
+        self.total: int | None = None
+
+    def update(self, done: int, total: int | None) -> None:
+        self.done, self.total = done, total
+        self.progress.update(self.task, completed=done, total=total)
+
+    def how_far(self) -> str:
+        if not self.total:
+            return f"{self.done:,} bytes"
+        return f"{self.done:,} of {self.total:,} bytes ({self.done * 100 // self.total}%)"
+
+
+def describe_result(download: Download, result: FetchResult) -> str:
+    """One line: where the archive is, and how the benchmark finds it."""
+    size = f"{result.size / 1e6:,.1f} MB"
+    if result.already_present:
+        what = f"{download.title} was already in {result.path} ({size}, MD5 checked)"
+    else:
+        how = ", resumed" if result.resumed else ""
+        what = f"{download.title} saved to {result.path} ({size}, MD5 checked{how})"
+        if result.replaced_bad_copy:
+            what += "; the copy there before had the wrong checksum and was replaced"
+    if _same_folder(result.path.parent, discovery.user_data_dir()):
+        return f"{what}. `imgbench run` and the app find it by default."
+    return f"{what}. Use it with `imgbench run --data {result.path}` (or the app's data field)."
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
