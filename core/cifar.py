@@ -219,6 +219,17 @@ def decode_rows(batches: Sequence[npt.NDArray[np.uint8]]) -> npt.NDArray[np.uint
 # --------------------------------------------------------------------------- locating files
 
 
+def looks_like_cifar_folder(folder: Path) -> bool:
+    """Whether a folder holds a CIFAR file name or a CIFAR folder (so its problems are CIFAR
+    problems, and CIFAR's messages say what is missing or where to point instead)."""
+    try:
+        files, folders = _list_folder(folder)
+    except DataError:
+        return False
+    has_cifar_folder = any(name in _LAYOUT_BY_FOLDER for name in folders)
+    return has_cifar_folder or _layout_from_files(files) is not None
+
+
 def _locate(path: Path, *, wanted: _Wanted) -> _Found:
     """Find the CIFAR files at ``path`` (folder or archive) and check none is missing."""
     if not path.exists():

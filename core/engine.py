@@ -8,6 +8,7 @@ child ends, even when a cancelled child has to be killed.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import shutil
 import signal
@@ -15,19 +16,20 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
 from .cache import eviction_supported
-from .cifar import inspect_cifar, load_cifar
+from .cifar import inspect_cifar, load_cifar, looks_like_cifar_folder
 from .dataset import Dataset, tile
 from .discovery import discover_data
 from .environment import environment_info
-from .errors import ImgbenchError
+from .errors import DataError, ImgbenchError
 from .events import (
+    DataLoading,
     DatasetLoaded,
     Event,
     MeasurementRecorded,
@@ -38,6 +40,8 @@ from .events import (
     TaskFailed,
     TaskStarted,
 )
+from .image_folder import load_image_folder, scan_image_folder
+from .images import ImageBatch, ImageList
 from .measure import TaskContext, read_sample, store_sample
 from .results import build_document, measurement
 from .settings import READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings, problems
@@ -48,6 +52,7 @@ CANCEL_GRACE_S = 5.0
 #: Room kept free on top of the plan's estimate.
 SPACE_MARGIN_BYTES = 64 << 20
 PAGE = 4096
+LOAD_TASK = "load data"
 MISMATCH = "what was read back differs from what was written (verified: false)"
 
 
@@ -69,45 +74,66 @@ def plan_tasks(settings: RunSettings) -> tuple[Task, ...]:
     )
 
 
-def bytes_on_disk_per_image(backend: str, shape: tuple[int, ...]) -> int:
+def bytes_on_disk_per_image(backend: str, pixel_bytes: int) -> int:
     """A generous guess of one image's allocated size in each layout."""
-    pixels = 1
-    for side in shape:
-        pixels *= side
-    pages = -(-(pixels + 64) // PAGE) * PAGE
-    return {"png": pages, "lmdb": pages + PAGE // 4}.get(backend, pixels + 16)
+    pages = -(-(pixel_bytes + 64) // PAGE) * PAGE
+    return {"png": pages, "lmdb": pages + PAGE // 4}.get(backend, pixel_bytes + 16)
 
 
-def estimated_scratch_bytes(settings: RunSettings, shape: tuple[int, ...]) -> int:
-    """Peak scratch use: one backend's shared read store plus one store being timed."""
+def estimated_scratch_bytes(settings: RunSettings, pixel_bytes: int) -> int:
+    """Peak scratch use: one backend's shared read store plus one store being timed.
+
+    ``pixel_bytes`` is the bytes of one image (their mean when sizes vary).
+    """
     largest = max(settings.cutoffs)
-    per_image = max(bytes_on_disk_per_image(b, shape) for b in settings.backends)
+    per_image = max(bytes_on_disk_per_image(b, pixel_bytes) for b in settings.backends)
     return 2 * largest * per_image + SPACE_MARGIN_BYTES
 
 
-def image_shape(settings: RunSettings) -> tuple[int, int, int]:
-    """The image shape the run will use, known before any pixel is loaded."""
+def bytes_per_image(settings: RunSettings) -> int | None:
+    """One image's pixel bytes, when known before any pixel is loaded (None: a folder of
+    images kept at their own sizes, known only once loaded)."""
     source, _ = resolve_source(settings)
     if source == "synthetic":
-        return (*settings.image_size, 3)
-    return (32, 32, 3)
+        width, height = settings.image_size
+        return width * height * 3
+    if source == "folder":
+        if settings.resize is None:
+            return None
+        width, height = settings.resize
+        return width * height * 3
+    return 32 * 32 * 3
 
 
 def resolve_source(settings: RunSettings) -> tuple[str, Path | None]:
-    """("synthetic", None) or (kind, path) for CIFAR, after default discovery for "auto"."""
+    """("synthetic", None), or (kind, path) after default discovery for "auto": kind is
+    cifar10 / cifar100, or "folder" for a folder of the user's own images."""
     if settings.data == "synthetic":
         return "synthetic", None
     if settings.data == "auto":
         choice = discover_data()
         return choice.source, choice.path
-    info = inspect_cifar(settings.data)  # raises a DataError that names the problem
-    return info.kind, Path(settings.data)
+    path = Path(settings.data)
+    return data_kind(path), path
+
+
+def data_kind(path: Path) -> str:
+    """What a path holds; raises a DataError that names the problem when it is unusable.
+
+    A folder without CIFAR file names is a folder of images, so a half-copied CIFAR folder
+    still gets CIFAR's own message about what is missing.
+    """
+    if path.is_dir() and not looks_like_cifar_folder(path):
+        scan_image_folder(path)
+        return "folder"
+    return inspect_cifar(path).kind
 
 
 def check_can_start(settings: RunSettings) -> Path:
     """Refuse bad settings, missing data and a full disk before anything is written.
 
-    Returns the work dir the scratch folder will go in.
+    Returns the work dir the scratch folder will go in. When the images' size is not
+    known yet, the child checks the space again once they are loaded.
     """
     found = problems(settings)
     if found:
@@ -115,7 +141,12 @@ def check_can_start(settings: RunSettings) -> Path:
     workdir = Path(settings.workdir) if settings.workdir else Path(tempfile.gettempdir())
     if not workdir.is_dir():
         raise SettingsError(workdir, "the work dir does not exist or is not a folder")
-    needed = estimated_scratch_bytes(settings, image_shape(settings))
+    check_free_space(settings, workdir, bytes_per_image(settings) or 0)
+    return workdir
+
+
+def check_free_space(settings: RunSettings, workdir: Path, pixel_bytes: int) -> None:
+    needed = estimated_scratch_bytes(settings, pixel_bytes)
     free = shutil.disk_usage(workdir).free
     if free < needed:
         raise SettingsError(
@@ -123,7 +154,6 @@ def check_can_start(settings: RunSettings) -> Path:
             f"not enough free space: the plan needs about {needed / 1e9:.2f} GB, "
             f"{free / 1e9:.2f} GB is free",
         )
-    return workdir
 
 
 # -- the parent's side --------------------------------------------------------------------
@@ -169,9 +199,13 @@ class BenchmarkRun:
             target=child_main,
             args=(self.settings.to_dict(), str(self.scratch), _Sender(sender), self._cancel),
             name="imgbench-benchmark",
-            daemon=True,
+            # Not a daemon: a daemonic process may not start processes, and the child's PNG
+            # workers and image decoders are processes. Exiting never waits for it, though:
+            # the atexit hook below kills a child that is still running.
+            daemon=False,
         )
         self._process.start()
+        atexit.register(self._kill_at_exit)
         sender.close()  # the child holds the only writing end: its exit ends the stream
 
     def cancel(self) -> None:
@@ -259,7 +293,16 @@ class BenchmarkRun:
         self._absorb(finished)
         return finished
 
+    def _kill_at_exit(self) -> None:
+        """The front end is exiting with the run still going: stop it, leave no scratch."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
     def _finish(self, status: str) -> None:
+        atexit.unregister(self._kill_at_exit)
         self.state.status = status
         if self._process is not None:
             self._process.join(CANCEL_GRACE_S)
@@ -290,35 +333,106 @@ def child_main(settings_record: dict[str, Any], scratch: str, events: Any, cance
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the parent's to handle
     settings = RunSettings.from_dict(settings_record)
     try:
-        dataset = load_dataset(settings)
+        dataset = load_dataset(settings, lambda done, total: events.put(DataLoading(done, total)))
+        check_free_space(settings, Path(scratch), mean_pixel_bytes(dataset.images))
     except ImgbenchError as error:
-        events.put(RunFinished("failed", errors=[{"task": "load data", "message": str(error)}]))
+        events.put(RunFinished("failed", errors=[{"task": LOAD_TASK, "message": str(error)}]))
         return
     events.put(DatasetLoaded(dataset_record(dataset)))
     runner = _ChildRun(settings, dataset, Path(scratch), events, cancel)
     events.put(runner.run())
 
 
-def load_dataset(settings: RunSettings) -> Dataset:
+def load_dataset(
+    settings: RunSettings, progress: Callable[[int, int], None] | None = None
+) -> Dataset:
+    """The run's data, tiled to its count; ``progress`` hears about a folder's loading."""
     source, path = resolve_source(settings)
     count = settings.target_count
     if source == "synthetic":
         return make_synthetic(count, seed=settings.seed, size=settings.image_size)
     assert path is not None
+    if source == "folder":
+        loaded = load_image_folder(
+            path, resize=settings.resize, keep_grey=settings.keep_grey, progress=progress
+        ).dataset
+        check_memory(settings, loaded)
+        return tile(loaded, count)
     return tile(load_cifar(path), count)
 
 
+def check_memory(settings: RunSettings, dataset: Dataset) -> None:
+    """Refuse a run whose images would not fit in memory, before tiling copies them: the
+    tiled set plus the largest read result are held at once."""
+    available = available_memory_bytes()
+    if available is None:
+        return
+    mean = mean_pixel_bytes(dataset.images)
+    needed = (settings.target_count + max(settings.cutoffs)) * mean
+    if needed > available:
+        raise DataError(
+            dataset.path,
+            f"{settings.target_count:,} of these images need about {needed / 1e9:.1f} GB of "
+            f"memory, {available / 1e9:.1f} GB is available: lower the count and the "
+            "cutoffs, or resize the images",
+        )
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (what can be used without swapping); None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def mean_pixel_bytes(images: ImageBatch) -> int:
+    """Bytes of one image, or their mean when sizes vary (rounded up)."""
+    return -(-int(images.nbytes) // max(1, len(images)))
+
+
 def dataset_record(dataset: Dataset) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "source": dataset.source,
         "path": dataset.path,
         "count": len(dataset),
-        "shape": list(dataset.shape),
+        "shape": list(dataset.shape) if dataset.shape is not None else None,
+        "shapes_vary": dataset.varying_shapes,
+        "pixels": dataset.pixel_count,
+        "bytes": dataset.nbytes,
         "classes": len(dataset.class_names),
         "class_names": list(dataset.class_names),
         "sha256": dataset.sha256,
         "details": {k: v for k, v in dataset.details.items() if _is_json(v)},
     }
+    if isinstance(dataset.images, ImageList):
+        record["shape_range"] = shape_range(dataset.images)
+    return record
+
+
+def shape_range(images: ImageList) -> dict[str, list[int]]:
+    """Smallest and largest height and width, and the channel counts that occur."""
+    heights, widths, channels = images.shapes.T
+    return {
+        "height": [int(heights.min()), int(heights.max())],
+        "width": [int(widths.min()), int(widths.max())],
+        "channels": sorted({int(c) for c in channels.tolist()}),
+    }
+
+
+def skipped_files_note(dataset: Dataset) -> list[str]:
+    """A folder's files that were not benchmarked, said in the results (empty otherwise)."""
+    count = dataset.details.get("files_skipped")
+    if not isinstance(count, int) or count < 1:
+        return []
+    examples = dataset.details.get("skipped_examples")
+    listed = "; ".join(str(e) for e in examples) if isinstance(examples, list) else ""
+    more = "; ..." if isinstance(examples, list) and count > len(examples) else ""
+    return [f"{count:,} files in the image folder were skipped: {listed}{more}"]
 
 
 def _is_json(value: Any) -> bool:
@@ -332,6 +446,7 @@ class _ChildRun:
         self.settings = settings
         self.events = events
         self.cancel = cancel
+        self.data_notes = skipped_files_note(dataset)
         file_system = environment_info(scratch).get("workdir_filesystem")
         self.cold = settings.cache == "cold" and eviction_supported(file_system)
         self.cache_label = (
@@ -347,10 +462,10 @@ class _ChildRun:
         self.started = time.monotonic()
 
     def run(self) -> RunFinished:
-        notes = []
+        notes = list(self.data_notes)
         if self.cache_label == "cold-unsupported":
             notes.append("cold cache asked for, but files cannot be evicted here: reads were warm")
-        estimate = estimated_scratch_bytes(self.settings, self.context.images.shape[1:])
+        estimate = estimated_scratch_bytes(self.settings, mean_pixel_bytes(self.context.images))
         samples = len(self.tasks) * self.samples_per_task
         self.events.put(PlanReady(self.tasks, estimate, samples))
         errors: list[dict[str, str]] = []
@@ -396,7 +511,9 @@ class _ChildRun:
     ) -> dict[str, Any]:
         is_store = task.experiment in STORE_EXPERIMENTS
         k = self._units_per_sample(task)
-        per_image = int(self.context.images[0].nbytes)
+        first_n = int(self.context.images[: task.n].nbytes)
+        # Random reads move k images: their pixel bytes are k times the mean of the first n.
+        pixel_bytes = first_n if k == task.n else round(first_n * k / task.n)
         if not is_store or "disk_usage" not in self.settings.experiments:
             usage = None
         return measurement(
@@ -406,7 +523,7 @@ class _ChildRun:
             k,
             samples,
             images=k,
-            pixel_bytes=k * per_image,
+            pixel_bytes=pixel_bytes,
             bytes_apparent=usage[0] if usage else None,
             bytes_allocated=usage[1] if usage else None,
             verified=None if is_store else all(verified),

@@ -31,6 +31,14 @@ class PlanReady:
 
 
 @dataclass(frozen=True)
+class DataLoading:
+    """Images of a folder decoded so far (sent about every 1%, before DatasetLoaded)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class DatasetLoaded:
     dataset: dict[str, Any]  # the results document's "dataset" section
 
@@ -70,6 +78,7 @@ class RunFinished:
 
 Event = (
     PlanReady
+    | DataLoading
     | DatasetLoaded
     | TaskStarted
     | MeasurementRecorded

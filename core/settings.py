@@ -27,7 +27,8 @@ CacheMode = Literal["warm", "cold"]
 
 @dataclass(frozen=True)
 class RunSettings:
-    """One benchmark run. ``data`` is "auto" (discover), "synthetic" or a path."""
+    """One benchmark run. ``data`` is "auto" (discover), "synthetic" or a path (a CIFAR
+    folder or archive, or a folder of the user's own images)."""
 
     data: str = "auto"
     count: int | None = None  # images after tiling; None: the largest cutoff
@@ -43,6 +44,8 @@ class RunSettings:
     workdir: str | None = None  # None: the system temp dir
     seed: int = 0
     image_size: tuple[int, int] = (32, 32)  # of the synthetic set
+    resize: tuple[int, int] | None = None  # (W, H) for a folder of images; None: as they are
+    keep_grey: bool = False  # a folder's grey images stay one channel (else RGB)
 
     @property
     def target_count(self) -> int:
@@ -131,6 +134,10 @@ def problems(settings: RunSettings) -> list[str]:
         found.append("cache must be warm or cold")
     if any(side < 1 for side in settings.image_size):
         found.append("image size must be at least 1x1")
+    if settings.resize is not None and (
+        len(settings.resize) != 2 or any(side < 1 for side in settings.resize)
+    ):
+        found.append("resize to a width and a height of at least 1 each (WxH)")
     found.extend(_option_problems(settings.backend_options))
     return found
 

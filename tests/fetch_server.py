@@ -43,7 +43,10 @@ class FileServer:
         self.requests: list[dict[str, str | None]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        # Request threads are joined on close, so none outlives its test (a live thread
+        # would make later tests' forking unsafe).
+        self._server.daemon_threads = False
+        self._server.block_on_close = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

@@ -207,3 +207,55 @@ def test_ctrl_c_cancels_cleanly_and_saves_partial_results(tmp_path: Path) -> Non
     assert list(work.iterdir()) == []
     time.sleep(0.5)
     assert processes_with_marker(marker) == []
+
+
+def write_photos(folder: Path, count: int = 12) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        size = (int(rng.integers(6, 30)), int(rng.integers(6, 30)), 3)
+        Image.fromarray(rng.integers(0, 256, size, dtype=np.uint8)).save(folder / f"{i}.png")
+    return folder
+
+
+def test_run_on_a_folder_of_images_keeps_or_resizes_their_sizes(tmp_path: Path) -> None:
+    photos = write_photos(tmp_path / "photos")
+    (photos / "readme.txt").write_text("skip me")
+    small = ["--count", "12", "--cutoffs", "4,12", "--repeats", "1", "--warmup", "0", "-k", "3"]
+    kept = imgbench("run", "--data", str(photos), *small, "-o", "kept.json", cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert "varying sizes" in kept.stderr and "readme.txt" in kept.stderr
+    document = load_document(tmp_path / "kept.json")
+    assert document["dataset"]["shapes_vary"] is True and document["dataset"]["count"] == 12
+    assert all(m["verified"] for m in document["measurements"] if m["experiment"][:4] == "read")
+
+    resized = imgbench(
+        "run", "--data", str(photos), "--resize", "20x10", "--backends", "raw,hdf5", *small,
+        "-o", "resized.json", cwd=tmp_path,
+    )  # fmt: skip
+    assert resized.returncode == 0, resized.stderr
+    dataset = load_document(tmp_path / "resized.json")["dataset"]
+    assert dataset["shape"] == [10, 20, 3] and dataset["details"]["resized_to"] == [20, 10]
+
+
+def test_a_folder_without_images_or_a_bad_size_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("x")
+    refused = imgbench("run", "--data", str(tmp_path / "texts"), *TINY, cwd=tmp_path)
+    assert_one_line_refusal(refused, "no images", "a.txt")
+    for size in ("20", "0x5", "axb"):
+        bad = imgbench("run", "--data", "synthetic", "--resize", size, *TINY, cwd=tmp_path)
+        assert_one_line_refusal(bad, "--resize")
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_a_folder_where_nothing_can_be_read_exits_2_and_names_the_files(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "x.jpg").write_bytes(b"\xff\xd8\xffnope")
+    result = imgbench("run", "--data", str(broken), *TINY, "-o", "r.json", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "x.jpg" in result.stderr

@@ -240,3 +240,47 @@ def test_the_engine_turns_a_failed_check_into_an_error_of_the_run(
     assert finished.errors == [{"task": "raw read_many n=5", "message": engine.MISMATCH}]
     (row,) = [e.measurement for e in sent if isinstance(e, MeasurementRecorded)]
     assert row["verified"] is False
+
+
+def test_png_workers_run_inside_the_benchmark_child(tmp_path: Path) -> None:
+    """The child starts worker processes of its own, so it must not be a daemon."""
+    settings = tiny(
+        tmp_path,
+        backends=("png",),
+        experiments=("store_many", "read_many"),
+        backend_options={"png": {"workers": 2}},
+    )
+    run, events = run_to_end(settings)
+    assert events[-1].status == "complete", run.state.errors
+    assert all(row["verified"] in (True, None) for row in run.state.measurements)
+
+
+def test_a_front_end_that_exits_mid_run_does_not_wait_for_the_child(tmp_path: Path) -> None:
+    """The child is not a daemon (it has workers), so exiting must kill it, not join it."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = textwrap.dedent(
+        f"""
+        from imgbench.core.engine import BenchmarkRun
+        from imgbench.core.events import TaskStarted
+        from imgbench.core.settings import RunSettings
+        run = BenchmarkRun(RunSettings(data="synthetic", count=20_000, cutoffs=(20_000,),
+                                       repeats=50, workdir={str(tmp_path)!r}))
+        run.start()
+        while not any(isinstance(e, TaskStarted) for e in run.poll(0.1)):
+            pass
+        print(run._process.pid, flush=True)
+        """
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 30
+    child = int(done.stdout.split()[0])
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text()
+    assert list(tmp_path.iterdir()) == []  # no scratch left behind

@@ -1,4 +1,4 @@
-"""The headless command line: ``imgbench run | show | compare``.
+"""The headless command line: ``imgbench run | show | compare | fetch``.
 
 Exit codes: 0 success, 1 the run failed, 2 bad input (one line on stderr, no
 traceback), 130 interrupted (ctrl+c cancels cleanly and keeps partial results).
@@ -27,17 +27,29 @@ from rich.progress import (
 from imgbench.core import __version__
 from imgbench.core.backends import BACKENDS
 from imgbench.core.discovery import discover_data
-from imgbench.core.engine import BenchmarkRun
+from imgbench.core.engine import LOAD_TASK, BenchmarkRun
 from imgbench.core.errors import ImgbenchError
+from imgbench.core.events import DataLoading, DatasetLoaded, RunFinished, TaskFailed, TaskStarted
 from imgbench.core.events import Progress as ProgressEvent
-from imgbench.core.events import RunFinished, TaskFailed, TaskStarted
 from imgbench.core.results import check_output_path, compare_documents, load_document, save_document
 from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
 
-from .report import render_comparison, render_document, render_summary
+from .fetch_cli import add_fetch_command
+from .report import (
+    describe_size,
+    describe_skipped,
+    render_comparison,
+    render_document,
+    render_summary,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-SOURCE_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "synthetic": "synthetic"}
+SOURCE_NAMES = {
+    "cifar10": "CIFAR-10",
+    "cifar100": "CIFAR-100",
+    "synthetic": "synthetic",
+    "folder": "image folder",
+}
 
 
 class BadInput(Exception):
@@ -66,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-COMMANDS = ("run", "show", "compare")
+COMMANDS = ("run", "show", "compare", "fetch")
 
 
 def opens_the_app(arguments: list[str]) -> bool:
@@ -112,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a", type=Path)
     compare.add_argument("b", type=Path)
     compare.set_defaults(handler=command_compare)
+    add_fetch_command(commands)
     return parser
 
 
@@ -130,8 +143,21 @@ def _add_run(commands: Any) -> None:
     )
     run.add_argument(
         "--data",
-        help="'synthetic', a CIFAR folder or .tar.gz archive "
+        help="'synthetic', a CIFAR folder or .tar.gz archive, or a folder of your own images "
+        "(PNG, JPEG, WebP, BMP, TIFF; one sub-folder per class if you like) "
         "(default: a CIFAR set found in . or the data dir, else synthetic)",
+    )
+    run.add_argument(
+        "--resize",
+        type=_size,
+        metavar="WxH",
+        help="resize every image of a folder to W x H pixels (default: keep each one's size)",
+    )
+    run.add_argument(
+        "--keep-grey",
+        action="store_true",
+        default=None,
+        help="a folder's grey images stay one channel (default: everything becomes RGB)",
     )
     run.add_argument(
         "--count", type=_positive, help="images after tiling (default: largest cutoff)"
@@ -188,6 +214,8 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "cache",
             "durable",
             "seed",
+            "resize",
+            "keep_grey",
         )
         if getattr(args, key) is not None
     }
@@ -222,6 +250,8 @@ def command_run(args: argparse.Namespace) -> int:
         console.print(f"[red]{error['task']}: {error['message']}[/]")
     if interrupted:
         return EXIT_INTERRUPTED
+    if any(error["task"] == LOAD_TASK for error in document["errors"]):
+        return EXIT_BAD_INPUT  # the data could not be loaded: nothing was measured
     return EXIT_OK if status == "complete" and not document["errors"] else EXIT_FAILED
 
 
@@ -265,7 +295,20 @@ def follow_with_progress(run: BenchmarkRun, console: Console) -> bool:
 
 def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> None:
     """One bar for the whole run (weighted by images moved); the current task beside it."""
-    if isinstance(event, TaskStarted):
+    if isinstance(event, DataLoading):
+        progress.update(
+            bar,
+            completed=event.done,
+            total=event.total,
+            description=f"loading images {event.done:,}/{event.total:,}",
+        )
+    elif isinstance(event, DatasetLoaded):
+        progress.update(bar, completed=0, total=None, description="planning…")
+        progress.console.print(f"data: {describe_size(event.dataset)}")
+        skipped = describe_skipped(event.dataset)
+        if skipped:
+            progress.console.print(f"[yellow]{skipped}[/]")
+    elif isinstance(event, TaskStarted):
         where = f"task {event.index + 1}/{task_count}"
         progress.update(bar, description=f"{where} · {event.task.label}")
     elif isinstance(event, ProgressEvent):
@@ -293,6 +336,17 @@ def command_compare(args: argparse.Namespace) -> int:
 
 
 # -- argument types -------------------------------------------------------------------------
+
+
+def _size(text: str) -> tuple[int, int]:
+    """ "64x48" -> (64, 48): width then height, as the flag says."""
+    parts = text.lower().replace("\u00d7", "x").split("x")
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected WxH such as 64x64, got {text!r}")
+    width, height = (int(part) for part in parts)
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError("each side must be at least 1 pixel")
+    return width, height
 
 
 def _positive(text: str) -> int:

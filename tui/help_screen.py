@@ -42,6 +42,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         from .app import ImgbenchApp
+        from .fetch_screen import FetchScreen
         from .progress_screen import ProgressScreen
         from .results_screen import ResultsScreen
         from .setup_screen import SetupScreen
@@ -49,6 +50,7 @@ class HelpScreen(ModalScreen[None]):
         owners = [
             ("everywhere", ImgbenchApp),
             ("setup", SetupScreen),
+            ("download", FetchScreen),
             ("progress", ProgressScreen),
             ("results", ResultsScreen),
         ]

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from imgbench.core.charts import format_rate, format_seconds
 from imgbench.core.events import (
+    DataLoading,
     DatasetLoaded,
     MeasurementRecorded,
     PlanReady,
@@ -26,6 +27,7 @@ from imgbench.core.events import (
 from imgbench.core.settings import RunSettings
 
 from .dialogs import ConfirmDialog
+from .report import describe_size
 
 WHAT_IT_DOES = {
     "store_single": "storing {n} images one at a time",
@@ -93,11 +95,22 @@ class ProgressScreen(Screen[None]):
             if handler is not None:
                 handler(event)
 
+    def _on_DataLoading(self, event: DataLoading) -> None:
+        """A folder of images is decoded before the plan starts: its own progress."""
+        text = f"Loading images: {event.done:,} of {event.total:,}"
+        self.query_one("#dataset", Static).update(text)
+        self.query_one("#overall", ProgressBar).update(total=event.total, progress=event.done)
+        self.query_one("#eta", Label).update("loading")
+
     def _on_DatasetLoaded(self, event: DatasetLoaded) -> None:
         data = event.dataset
-        shape = "x".join(str(side) for side in data.get("shape", []))
-        text = f"data: {data.get('source')} · {data.get('count', 0):,} images of {shape}"
+        text = f"data: {data.get('source')} · {describe_size(data)}"
+        skipped = data.get("details", {}).get("files_skipped")
+        if skipped:
+            text += f" · {skipped:,} files skipped (see the results' notes)"
         self.query_one("#dataset", Static).update(text)
+        self.query_one("#overall", ProgressBar).update(total=None, progress=0)
+        self.query_one("#eta", Label).update(format_eta(None))
 
     def _on_PlanReady(self, event: PlanReady) -> None:
         self.tasks = event.tasks

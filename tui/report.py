@@ -135,15 +135,49 @@ def describe_dataset(dataset: Mapping[str, Any]) -> str:
     parts = [str(dataset.get("source", "unknown source"))]
     if dataset.get("path"):
         parts[0] += f" at {dataset['path']}"
-    count, shape = dataset.get("count"), dataset.get("shape")
-    size = f"{count:,} images" if isinstance(count, int) else "images"
-    if isinstance(shape, list) and shape:
-        size += " of " + "x".join(str(side) for side in shape)
-    parts.append(size)
+    parts.append(describe_size(dataset))
     sha = dataset.get("sha256")
     if isinstance(sha, str) and sha:
         parts.append(f"sha256 {sha[:SHA_SHOWN]}…")
     return " · ".join(parts)
+
+
+def describe_size(dataset: Mapping[str, Any]) -> str:
+    """ "1,000 images of 32x32x3", or "... of varying sizes (HxW ...)"."""
+    count, shape = dataset.get("count"), dataset.get("shape")
+    size = f"{count:,} images" if isinstance(count, int) else "images"
+    if isinstance(shape, list) and shape:
+        size += " of " + "x".join(str(side) for side in shape)
+    elif dataset.get("shapes_vary"):
+        size += " of varying sizes" + _size_range(_mapping(dataset.get("shape_range")))
+    tiled_from = _mapping(dataset.get("details")).get("tiled_from")
+    if isinstance(tiled_from, int) and isinstance(count, int) and tiled_from < count:
+        size += f", {tiled_from:,} distinct repeated"
+    return size
+
+
+def describe_skipped(dataset: Mapping[str, Any]) -> str:
+    """ "3 files skipped: a.txt (not an image), …" for a folder of images; empty otherwise."""
+    details = _mapping(dataset.get("details"))
+    count = details.get("files_skipped")
+    if not isinstance(count, int) or count < 1:
+        return ""
+    examples = "; ".join(_strings(details.get("skipped_examples")))
+    more = "; …" if count > len(_strings(details.get("skipped_examples"))) else ""
+    noun = "file" if count == 1 else "files"
+    return (
+        f"{count:,} {noun} skipped: {examples}{more}" if examples else f"{count:,} {noun} skipped"
+    )
+
+
+def _size_range(ranges: Mapping[str, Any]) -> str:
+    """ " (HxW from 20x31 to 480x640)", from the recorded smallest and largest sides."""
+    heights, widths = ranges.get("height"), ranges.get("width")
+    if not (isinstance(heights, list) and isinstance(widths, list)):
+        return ""
+    if len(heights) != 2 or len(widths) != 2:
+        return ""
+    return f" (HxW {heights[0]}..{heights[1]} x {widths[0]}..{widths[1]})"
 
 
 def describe_settings(settings: Mapping[str, Any]) -> str:

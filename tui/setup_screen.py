@@ -42,16 +42,19 @@ from textual.worker import get_current_worker
 from imgbench.core.backends import BACKENDS
 from imgbench.core.backends.hdf5_store import COMPRESSIONS
 from imgbench.core.charts import experiment_label, format_bytes
-from imgbench.core.cifar import SIDE, CifarInfo, inspect_cifar
+from imgbench.core.cifar import SIDE, CifarInfo, inspect_cifar, looks_like_cifar_folder
 from imgbench.core.discovery import DataChoice, discover_data
-from imgbench.core.engine import estimated_scratch_bytes, image_shape, plan_tasks
+from imgbench.core.engine import estimated_scratch_bytes, plan_tasks
 from imgbench.core.errors import ImgbenchError
+from imgbench.core.fetch import DOWNLOADS
+from imgbench.core.image_folder import FolderScan, scan_image_folder
 from imgbench.core.results import check_output_path
 from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, problems
 
 from .cli import SOURCE_NAMES
 from .commands import PaletteCommand, ScreenCommands
 from .dialogs import PathDialog
+from .fetch_screen import FetchScreen
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
@@ -72,7 +75,10 @@ PRESET_PURPOSES = {
     "thorough": "more repeats: slower, steadier",
 }
 #: Settings that describe the data and the place rather than the plan: presets keep them.
-NOT_PLAN = ("data", "workdir", "seed", "image_size")
+NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey")
+FOLDER = "folder"
+#: How many skipped file names the data line shows.
+SKIPPED_SHOWN = 3
 PRESET_GROUP = Binding.Group("presets")
 
 
@@ -90,8 +96,11 @@ class TextField:
     short: bool = True  # a number: a narrow input with its hint beside it
 
 
-DATA = TextField("data", "source", "", "synthetic, or a CIFAR folder or .tar.gz", short=False)
+DATA = TextField(
+    "data", "source", "", "synthetic, a CIFAR folder or .tar.gz, or an image folder", short=False
+)
 IMAGE_SIZE = TextField("image-size", "image size", "W x H, synthetic only", "32x32")
+RESIZE = TextField("resize", "resize to", "W x H, image folder only", "as they are")
 COUNT = TextField("count", "target count", "images after tiling", "largest cutoff")
 CUTOFFS = TextField("cutoffs", "cutoffs", "n values", "10,100,1000")
 REPEATS = TextField("repeats", "repeats", "timed samples")
@@ -107,6 +116,7 @@ OUTPUT = TextField("output", "results file", "", "imgbench-results.json", short=
 TEXT_FIELDS = (
     DATA,
     IMAGE_SIZE,
+    RESIZE,
     COUNT,
     CUTOFFS,
     REPEATS,
@@ -187,11 +197,22 @@ def parse_size(text: str) -> tuple[int, int]:
     return height, width
 
 
+def parse_resize(text: str) -> tuple[int, int] | None:
+    """Empty: images keep their own sizes; else (width, height) as RunSettings.resize."""
+    if not text.strip():
+        return None
+    height, width = parse_size(text)
+    return width, height
+
+
 def parse_data(text: str) -> str:
     """ "synthetic" or the path as the engine wants it (with ~ expanded)."""
     cleaned = text.strip()
     if not cleaned:
-        raise ValueError("type synthetic, or the path of a CIFAR folder or .tar.gz archive")
+        raise ValueError(
+            "type synthetic, or the path of a CIFAR folder or .tar.gz archive, "
+            "or of a folder of images"
+        )
     if cleaned.lower() == SYNTHETIC:
         return SYNTHETIC
     return str(Path(cleaned).expanduser())
@@ -270,6 +291,7 @@ class DataVerdict:
     text: str
     summary: str = ""
     problem: str = ""
+    kind: str = ""  # synthetic, cifar10, cifar100 or folder, once known
 
 
 def describe_cifar(info: CifarInfo) -> str:
@@ -286,13 +308,34 @@ def describe_cifar(info: CifarInfo) -> str:
     return f"{found} (archive, read without extracting)" if info.archive else found
 
 
+def describe_folder(scan: FolderScan) -> str:
+    """ "image folder: 1,234 images in 10 classes; 2 files skipped: a.txt, …"."""
+    count = len(scan.files)
+    classes = len(scan.class_names)
+    words = f"image folder: {count:,} image{'s' if count != 1 else ''}"
+    if scan.class_folders:
+        words += f" in {classes} class{'es' if classes != 1 else ''} (one sub-folder each)"
+    else:
+        words += ", no class sub-folders (label 0)"
+    if scan.skipped:
+        names = ", ".join(item.name for item in scan.skipped[:SKIPPED_SHOWN])
+        more = ", …" if len(scan.skipped) > SKIPPED_SHOWN else ""
+        words += f"; {len(scan.skipped):,} other files skipped: {names}{more}"
+    return words
+
+
 def data_verdict(text: str) -> DataVerdict:
     """Check what the data field holds. Inspects the disk: call it off the event loop."""
     try:
         data = parse_data(text)
         if data == SYNTHETIC:
-            return DataVerdict(text, summary="built-in synthetic set: 10 classes, photo-like")
-        return DataVerdict(text, summary=describe_cifar(inspect_cifar(data)))
+            summary = "built-in synthetic set: 10 classes, photo-like"
+            return DataVerdict(text, summary=summary, kind=SYNTHETIC)
+        path = Path(data)
+        if path.is_dir() and not looks_like_cifar_folder(path):
+            return DataVerdict(text, summary=describe_folder(scan_image_folder(path)), kind=FOLDER)
+        info = inspect_cifar(data)
+        return DataVerdict(text, summary=describe_cifar(info), kind=info.kind)
     except (ValueError, ImgbenchError, OSError) as error:
         return DataVerdict(text, problem=str(error))
 
@@ -340,6 +383,8 @@ class FormState:
     durable: bool
     hdf5_compression: str
     data_problem: str = ""
+    data_kind: str = ""  # from the last check of the data field
+    keep_grey: bool = False
 
 
 @dataclass(frozen=True)
@@ -379,6 +424,7 @@ def read_form(state: FormState) -> FormReading:
     else:  # unused by a CIFAR run, but kept as given so settings survive the form
         with suppress(ValueError):
             image_size = parse_size(state.texts.get("image-size", ""))
+    resize = reader.read("resize", parse_resize) if state.data_kind == FOLDER else None
     count = reader.read("count", parse_count)
     cutoffs = reader.read("cutoffs", parse_cutoffs)
     repeats = reader.read("repeats", partial(parse_whole, minimum=1))
@@ -404,8 +450,10 @@ def read_form(state: FormState) -> FormReading:
             workdir=workdir,
             seed=cast(int, seed),
             image_size=image_size,
+            resize=resize,
+            keep_grey=state.keep_grey and state.data_kind == FOLDER,
         )
-    space = _check_places(reader, settings, workdir)
+    space = _check_places(reader, settings, workdir, state.data_kind)
     rules = _rule_marks(state, count, cutoffs)
     found = [f"{LABELS[field_id]}: {reason}" for field_id, reason in reader.marks.items()]
     if settings is not None:
@@ -435,7 +483,9 @@ def _backend_options(reader: _Reader, state: FormState) -> dict[str, dict[str, A
     return chosen
 
 
-def _check_places(reader: _Reader, settings: RunSettings | None, workdir: str | None) -> str:
+def _check_places(
+    reader: _Reader, settings: RunSettings | None, workdir: str | None, data_kind: str
+) -> str:
     """Mark a bad work dir, too little space or an unwritable output; say what is free."""
     problem = output_problem(reader.texts.get("output", ""))
     if problem:
@@ -448,7 +498,10 @@ def _check_places(reader: _Reader, settings: RunSettings | None, workdir: str | 
     free = shutil.disk_usage(folder).free
     if settings is None or not settings.backends or not settings.cutoffs:
         return f"{format_bytes(free)} free"
-    needed = estimated_scratch_bytes(settings, _shape(settings))
+    pixel_bytes = _pixel_bytes(settings, data_kind)
+    if pixel_bytes is None:
+        return f"{format_bytes(free)} free; the space needed is checked once the images are loaded"
+    needed = estimated_scratch_bytes(settings, pixel_bytes)
     if free < needed:
         reader.marks["workdir"] = (
             f"not enough free space: the plan needs about {format_bytes(needed)}, "
@@ -457,12 +510,15 @@ def _check_places(reader: _Reader, settings: RunSettings | None, workdir: str | 
     return f"{format_bytes(free)} free; this plan needs about {format_bytes(needed)}"
 
 
-def _shape(settings: RunSettings) -> tuple[int, ...]:
-    """The image shape, without inspecting a CIFAR archive on the event loop."""
-    shape: tuple[int, ...] = (SIDE, SIDE, 3)
+def _pixel_bytes(settings: RunSettings, data_kind: str) -> int | None:
+    """One image's bytes, from what the last data check found (never the disk: this runs
+    on the event loop); None for a folder whose images keep their own sizes."""
     if settings.data == SYNTHETIC:
-        shape = image_shape(settings)
-    return shape
+        height, width = settings.image_size
+        return height * width * 3
+    if data_kind == FOLDER:
+        return settings.resize[0] * settings.resize[1] * 3 if settings.resize else None
+    return SIDE * SIDE * 3
 
 
 def _rule_marks(
@@ -542,6 +598,7 @@ class SetupScreen(Screen[None]):
             group=PRESET_GROUP,
         ),
         Binding("ctrl+o,o", "open_results", "Open results", id="setup.open"),
+        Binding("d", "download('cifar10')", "Download CIFAR-10", id="setup.download"),
         Binding("escape", "leave_field", "Leave the field", id="setup.leave_field", show=False),
     ]
 
@@ -566,6 +623,14 @@ class SetupScreen(Screen[None]):
         commands.append(
             ("Open a results file", "Show a saved run (ctrl+o)", self.action_open_results)
         )
+        for name, download in DOWNLOADS.items():
+            commands.append(
+                (
+                    f"Download {download.title}",
+                    f"Fetch and verify {download.filename} into the data dir, where it is found",
+                    partial(self.action_download, name),
+                )
+            )
         return commands
 
     def compose(self) -> ComposeResult:
@@ -573,7 +638,7 @@ class SetupScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield Static(
-                "esc leaves a text field; then r runs, 1 2 3 pick a preset, o opens",
+                "esc leaves a field; then r runs, 1 2 3 presets, o opens, d downloads CIFAR-10",
                 id="keys-hint",
                 classes="hint",
             )
@@ -607,9 +672,11 @@ class SetupScreen(Screen[None]):
             data = str(choice.path) if choice.path is not None else SYNTHETIC
             why = explain_choice(choice)
         height, width = settings.image_size
+        resize = f"{settings.resize[0]}x{settings.resize[1]}" if settings.resize else ""
         texts = self._plan_texts(settings) | {
             "data": data,
             "image-size": f"{width}x{height}",
+            "resize": resize,
             "seed": str(settings.seed),
             "workdir": settings.workdir or tempfile.gettempdir(),
             "output": self._auto_output,
@@ -658,7 +725,26 @@ class SetupScreen(Screen[None]):
         why_note = Static(why, id="data-why", classes="note hint", markup=False)
         why_note.display = bool(why)
         yield why_note
+        with Horizontal(classes="field", id="download-row"):
+            yield Label("download", classes="field-label")
+            for name, download in DOWNLOADS.items():
+                key = "  d" if name == "cifar10" else ""
+                yield Button(
+                    f"{download.title}{key}",
+                    id=f"download-{name}",
+                    compact=True,
+                    classes="download",
+                )
         yield from self._field(IMAGE_SIZE, texts["image-size"])
+        yield from self._field(RESIZE, texts["resize"])
+        with Horizontal(classes="field choice-row"):
+            yield Label("grey images", classes="field-label")
+            yield TickBox(
+                "keep one channel (image folder only)",
+                self.initial.keep_grey,
+                id="keep-grey",
+                compact=True,
+            )
 
     def _plan_section(self, texts: dict[str, str]) -> ComposeResult:
         yield self._section("Plan")
@@ -775,6 +861,16 @@ class SetupScreen(Screen[None]):
 
         self.app.push_screen(PathDialog("Open results file", must_exist=True), opened)
 
+    def action_download(self, name: str) -> None:
+        """Fetch a CIFAR archive into the data dir; on success the data field points at it."""
+
+        def fetched(path: Path | None) -> None:
+            if path is not None:
+                self.query_one("#data", Input).value = str(path)
+                self.notify(f"{path.name} is verified and ready", title="Downloaded", timeout=5)
+
+        self.app.push_screen(FetchScreen(DOWNLOADS[name]), fetched)
+
     def action_leave_field(self) -> None:
         """Take focus off the form, so the letter and digit keys act again."""
         self.set_focus(None)
@@ -809,6 +905,8 @@ class SetupScreen(Screen[None]):
             self.action_run()
         elif button == "open":
             self.action_open_results()
+        elif button.startswith("download-"):
+            self.action_download(button.removeprefix("download-"))
 
     # -- checking -----------------------------------------------------------------------------
 
@@ -826,6 +924,7 @@ class SetupScreen(Screen[None]):
         text = value.strip()
         synthetic = text.lower() == SYNTHETIC
         self.query_one("#image-size", Input).disabled = not synthetic
+        self._enable_folder_fields(False)  # until a check says this is an image folder
         if self._data_timer is not None:
             self._data_timer.stop()
         if synthetic or not text:
@@ -850,7 +949,12 @@ class SetupScreen(Screen[None]):
         if verdict.text != self._text("data").strip():
             return  # typed on since: a newer check is on its way
         self._verdict = verdict
+        self._enable_folder_fields(verdict.kind == FOLDER)
         self.refresh_checks()
+
+    def _enable_folder_fields(self, enabled: bool) -> None:
+        self.query_one("#resize", Input).disabled = not enabled
+        self.query_one("#keep-grey", Checkbox).disabled = not enabled
 
     def _form_state(self) -> FormState:
         texts = {widget.id: widget.value for widget in self.query(Input) if widget.id}
@@ -864,6 +968,8 @@ class SetupScreen(Screen[None]):
             durable=self._ticked("#durable"),
             hdf5_compression=self._pressed("hdf5-compression").removeprefix("hdf5-"),
             data_problem=verdict.problem if verdict is not None and current else "",
+            data_kind=verdict.kind if verdict is not None and current else "",
+            keep_grey=self._ticked("#keep-grey"),
         )
 
     def _text(self, field_id: str) -> str:

@@ -1,0 +1,170 @@
+"""The setup screen's data section: a folder of images, resize, grey, and downloading CIFAR."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_setup_screen import (
+    SHOTS,
+    SMALL,
+    invalid,
+    recording_app,
+    screen_of,
+    set_value,
+    settle,
+    text_of,
+    value_of,
+)
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, Input
+
+from imgbench.core import discovery
+from imgbench.core.fetch import DOWNLOADS, Download
+from imgbench.tui import setup_screen
+from imgbench.tui.fetch_screen import FetchScreen
+
+if TYPE_CHECKING:
+    from fetch_server import FileServer
+
+pytest_plugins = ["fetch_server"]  # the local server: fixtures archive, server, download
+
+
+@pytest.fixture
+def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory and data dir (no CIFAR anywhere), short debounces."""
+    cwd, data = tmp_path / "cwd", tmp_path / "data"
+    cwd.mkdir()
+    data.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(discovery, "user_data_dir", lambda: data)
+    monkeypatch.setattr(setup_screen, "CHECK_DELAY_S", 0.02)
+    monkeypatch.setattr(setup_screen, "DATA_CHECK_DELAY_S", 0.04)
+    return cwd
+
+
+def photos(folder: Path) -> Path:
+    rng = np.random.default_rng(1)
+    for name in ("ants", "bees"):
+        (folder / name).mkdir(parents=True)
+        for i in range(3):
+            size = (int(rng.integers(5, 20)), int(rng.integers(5, 20)), 3)
+            pixels = rng.integers(0, 256, size, dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / name / f"{i}.png")
+    (folder / "ants" / "list.csv").write_text("a,b")
+    return folder
+
+
+def disabled(app: Any, selector: str) -> bool:
+    return bool(screen_of(app).query_one(selector).disabled)
+
+
+async def test_an_image_folder_is_described_and_can_be_resized(place: Path, tmp_path: Path) -> None:
+    folder = photos(tmp_path / "photos")
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert disabled(app, "#resize") and disabled(app, "#keep-grey")  # synthetic
+        set_value(app, "data", str(folder))
+        await settle(pilot, data=True)
+        status = text_of(app, "#data-status")
+        assert "image folder: 6 images in 2 classes" in status
+        assert "1 other files skipped: ants/list.csv" in status
+        assert not disabled(app, "#resize") and not disabled(app, "#keep-grey")
+        assert "checked once the images are loaded" in text_of(app, "#workdir-space")
+        settings, problems = screen_of(app).settings_from_form()
+        assert problems == [] and settings is not None
+        assert settings.data == str(folder) and settings.resize is None
+
+        set_value(app, "resize", "64x48")
+        screen_of(app).query_one("#keep-grey", Checkbox).value = True
+        await settle(pilot)
+        settings, problems = screen_of(app).settings_from_form()
+        assert problems == [] and settings is not None
+        assert settings.resize == (64, 48) and settings.keep_grey
+        assert "this plan needs about" in text_of(app, "#workdir-space")
+
+        set_value(app, "resize", "64 by 48")
+        await settle(pilot)
+        assert invalid(app, "resize")
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert started.calls == []
+
+        set_value(app, "data", "synthetic")  # resize means nothing to other data: not kept
+        await settle(pilot, data=True)
+        assert disabled(app, "#resize")
+        settings, problems = screen_of(app).settings_from_form()
+        assert settings is not None and settings.resize is None and not settings.keep_grey
+        assert not invalid(app, "resize")
+
+
+async def test_a_folder_without_images_is_explained(place: Path, tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("x")
+    app, _, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        set_value(app, "data", str(tmp_path / "docs"))
+        await settle(pilot, data=True)
+        assert invalid(app, "data")
+        assert "no images" in text_of(app, "#data-problem")
+
+
+async def wait_until(pilot: Pilot[Any], condition: Any, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("never happened")
+
+
+async def test_the_download_button_fetches_into_the_data_dir_and_selects_it(
+    place: Path, download: Download, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(setup_screen, "DOWNLOADS", {**DOWNLOADS, "cifar10": download})
+    app, _, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen_of(app).query_one("#download-cifar10", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, FetchScreen))
+        await wait_until(pilot, lambda: not isinstance(app.screen, FetchScreen))
+        await settle(pilot, data=True)
+        archive = discovery.user_data_dir() / download.filename
+        assert archive.is_file()
+        assert value_of(app, "data") == str(archive)
+        assert "CIFAR-10, 5 train batches, 100 images" in text_of(app, "#data-status")
+
+
+async def test_d_downloads_and_a_wrong_checksum_is_shown_and_nothing_kept(
+    place: Path, server: FileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The official MD5 against the small served archive: the file must not stay."""
+    official = replace(DOWNLOADS["cifar10"], url=server.url + DOWNLOADS["cifar10"].filename)
+    monkeypatch.setattr(setup_screen, "DOWNLOADS", {**DOWNLOADS, "cifar10": official})
+    app, _, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "d")
+        await wait_until(pilot, lambda: isinstance(app.screen, FetchScreen))
+        fetch_screen = app.screen
+        assert isinstance(fetch_screen, FetchScreen)
+        await wait_until(pilot, lambda: fetch_screen.state == "failed")
+        app.save_screenshot(filename="setup-download-failed-80x24.svg", path=str(SHOTS))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FetchScreen))
+        assert value_of(app, "data") == "synthetic"
+        assert list(discovery.user_data_dir().iterdir()) == []
+
+
+async def test_the_palette_offers_both_downloads(place: Path) -> None:
+    app, _, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        titles = [title for title, _, _ in screen_of(app).palette_commands()]
+        assert "Download CIFAR-10" in titles and "Download CIFAR-100" in titles
+        app.save_screenshot(filename="setup-data-80x24.svg", path=str(SHOTS))
+        assert isinstance(screen_of(app).query_one("#resize"), Input)
