@@ -169,10 +169,12 @@ class PngBackend(Backend):
         if _fork_is_safe():
             flat = np.frombuffer(mmap.mmap(-1, max(1, total)), dtype=np.uint8)[:total]
             out = ImageList(flat, shapes, offsets)
+            # One shape: the workers index a plain (N,H,W,C) view, cheaper per image.
+            target = out if first is None else flat.reshape(len(paths), *first.shape)
             if first is not None:
-                out[0][...] = first
+                target[0] = first
             tasks = [(a, paths[a:b]) for a, b in chunks]
-            _run_forked(self._workers, _decode_inherited_range, tasks, out=out)
+            _run_forked(self._workers, _decode_inherited_range, tasks, out=target)
             return out
         with _SharedImages.empty(total) as shared:
             out = ImageList(shared.array, shapes, offsets)
