@@ -160,3 +160,52 @@ def test_the_app_is_built_by_one_factory(tmp_path: Path) -> None:
     assert app.document_path == tmp_path / "x.json" and app.initial_settings.repeats == 2
     assert json.dumps(app.initial_settings.to_dict())
     assert callable(app.run)  # nothing may shadow Textual's App.run
+
+
+async def test_a_folder_of_images_runs_from_the_setup_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed into the data field, checked, run: loading shows, results say sizes vary."""
+    import numpy as np
+    from PIL import Image
+    from textual.widgets import Input, Static
+
+    from imgbench.core.events import DataLoading
+    from imgbench.tui import setup_screen
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(40):
+        size = (int(rng.integers(6, 24)), int(rng.integers(6, 24)), 3)
+        Image.fromarray(rng.integers(0, 256, size, dtype=np.uint8)).save(folder / f"{i}.jpg")
+    monkeypatch.setattr(setup_screen, "DATA_CHECK_DELAY_S", 0.04)
+    monkeypatch.chdir(tmp_path)
+    seen: list[Any] = []
+    original = ProgressScreen.absorb
+    monkeypatch.setattr(
+        ProgressScreen, "absorb", lambda self, events: (seen.extend(events), original(self, events))
+    )
+    app = create_app(settings=tiny(tmp_path, count=40, cutoffs=(10, 40)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#data", Input).value = str(folder)
+        await wait_for(pilot, lambda: "image folder: 40 images" in _status(app))
+        await pilot.press("escape", "f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.5)
+        document = app.screen.document
+        assert document["status"] == "complete", document["errors"]
+        assert document["dataset"]["shapes_vary"] is True
+        assert "varying sizes" in str(app.screen.query_one("#run-text", Static).render())
+        app.save_screenshot(filename="results-folder-80x24.svg", path="/tmp/shots")
+    loading = [event for event in seen if isinstance(event, DataLoading)]
+    assert loading and loading[-1].done == loading[-1].total == 40
+
+
+def _status(app: ImgbenchApp) -> str:
+    from textual.widgets import Static
+
+    from imgbench.tui.setup_screen import SetupScreen
+
+    screen = next(s for s in app.screen_stack if isinstance(s, SetupScreen))
+    return str(screen.query_one("#data-status", Static).content)
