@@ -15,6 +15,7 @@ from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog
 from imgbench.tui.help_screen import HelpScreen
 from imgbench.tui.progress_screen import ProgressScreen, format_eta, task_in_words
 from imgbench.tui.results_screen import ResultsScreen
+from pilot_waits import wait_for
 from result_docs import make_document
 
 SIZES = [(80, 24), (160, 48)]
@@ -33,14 +34,6 @@ def tiny(tmp_path: Path, **changes: Any) -> RunSettings:
     values.update(changes)
     (tmp_path / "work").mkdir(exist_ok=True)
     return RunSettings(**values)
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 60) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("the app never got there")
 
 
 @pytest.mark.parametrize("size", SIZES)

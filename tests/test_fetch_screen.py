@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from imgbench.core.fetch import DOWNLOADS, Download
 from imgbench.tui.fetch_screen import FetchScreen, describe_progress
+from pilot_waits import wait_for
 
 SHOTS = Path("/tmp/shots")
 
@@ -35,14 +34,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.fetch_screen, self.results.append)
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 8) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen never got there")
 
 
 def text_of(screen: FetchScreen, selector: str) -> str:

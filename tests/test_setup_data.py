@@ -20,31 +20,18 @@ from test_setup_screen import (
     text_of,
     value_of,
 )
-from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
 from imgbench.core import discovery
 from imgbench.core.fetch import DOWNLOADS, Download
 from imgbench.tui import setup_screen
 from imgbench.tui.fetch_screen import FetchScreen
+from pilot_waits import wait_for
 
 if TYPE_CHECKING:
     from fetch_server import FileServer
 
 pytest_plugins = ["fetch_server"]  # the local server: fixtures archive, server, download
-
-
-@pytest.fixture
-def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working directory and data dir (no CIFAR anywhere), short debounces."""
-    cwd, data = tmp_path / "cwd", tmp_path / "data"
-    cwd.mkdir()
-    data.mkdir()
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(discovery, "user_data_dir", lambda: data)
-    monkeypatch.setattr(setup_screen, "CHECK_DELAY_S", 0.02)
-    monkeypatch.setattr(setup_screen, "DATA_CHECK_DELAY_S", 0.04)
-    return cwd
 
 
 def photos(folder: Path) -> Path:
@@ -114,14 +101,6 @@ async def test_a_folder_without_images_is_explained(place: Path, tmp_path: Path)
         assert "no images" in text_of(app, "#data-problem")
 
 
-async def wait_until(pilot: Pilot[Any], condition: Any, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("never happened")
-
-
 async def test_the_download_button_fetches_into_the_data_dir_and_selects_it(
     place: Path, download: Download, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,8 +109,8 @@ async def test_the_download_button_fetches_into_the_data_dir_and_selects_it(
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         screen_of(app).query_one("#download-cifar10", Button).press()
-        await wait_until(pilot, lambda: isinstance(app.screen, FetchScreen))
-        await wait_until(pilot, lambda: not isinstance(app.screen, FetchScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FetchScreen))
+        await wait_for(pilot, lambda: not isinstance(app.screen, FetchScreen))
         await settle(pilot, data=True)
         archive = discovery.user_data_dir() / download.filename
         assert archive.is_file()
@@ -149,13 +128,13 @@ async def test_d_downloads_and_a_wrong_checksum_is_shown_and_nothing_kept(
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("escape", "d")
-        await wait_until(pilot, lambda: isinstance(app.screen, FetchScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FetchScreen))
         fetch_screen = app.screen
         assert isinstance(fetch_screen, FetchScreen)
-        await wait_until(pilot, lambda: fetch_screen.state == "failed")
+        await wait_for(pilot, lambda: fetch_screen.state == "failed")
         app.save_screenshot(filename="setup-download-failed-80x24.svg", path=str(SHOTS))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, FetchScreen))
+        await wait_for(pilot, lambda: not isinstance(app.screen, FetchScreen))
         assert value_of(app, "data") == "synthetic"
         assert list(discovery.user_data_dir().iterdir()) == []
 

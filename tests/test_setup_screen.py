@@ -14,7 +14,6 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, Static
 
 from cifar_fixtures import write_archive, write_cifar10_folder
-from imgbench.core import discovery
 from imgbench.core.engine import SettingsError
 from imgbench.core.settings import PRESETS, RunSettings
 from imgbench.tui import setup_screen
@@ -29,20 +28,6 @@ from imgbench.tui.setup_screen import (
 
 SHOTS = Path("/tmp/shots")
 SMALL, LARGE = (80, 24), (160, 48)
-
-
-@pytest.fixture
-def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working directory and an empty data dir: no CIFAR data anywhere."""
-    cwd, data = tmp_path / "cwd", tmp_path / "data"
-    cwd.mkdir()
-    data.mkdir()
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(discovery, "user_data_dir", lambda: data)
-    # The same debounce, shorter: the tests wait for it on every change.
-    monkeypatch.setattr(setup_screen, "CHECK_DELAY_S", 0.02)
-    monkeypatch.setattr(setup_screen, "DATA_CHECK_DELAY_S", 0.04)
-    return cwd
 
 
 class Recorder:
