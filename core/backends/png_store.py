@@ -169,9 +169,9 @@ class PngBackend(Backend):
         if _fork_is_safe():
             flat = np.frombuffer(mmap.mmap(-1, max(1, total)), dtype=np.uint8)[:total]
             out = ImageList(flat, shapes, offsets)
-            # One shape: the workers index a plain (N,H,W,C) view, cheaper per image.
-            target = out if first is None else flat.reshape(len(paths), *first.shape)
-            if first is not None:
+            target: Images | ImageList = out
+            if first is not None:  # one shape: workers index a plain (N,H,W,C) view, cheaper
+                target = flat.reshape(len(paths), *first.shape)
                 target[0] = first
             tasks = [(a, paths[a:b]) for a, b in chunks]
             _run_forked(self._workers, _decode_inherited_range, tasks, out=target)
