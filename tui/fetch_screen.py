@@ -42,7 +42,7 @@ class FetchScreen(ModalScreen[Path | None]):
 
     CSS_PATH = "fetch_screen.tcss"
     BINDINGS = [
-        Binding("escape", "cancel_download", "Cancel (keeps what arrived)", id="fetch.cancel"),
+        Binding("escape", "cancel_download", "Cancel (resumable)", id="fetch.cancel"),
         Binding("escape", "close", "Close", id="fetch.close"),
         Binding("r", "retry", "Try again", id="fetch.retry"),
     ]

@@ -638,7 +638,7 @@ class SetupScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield Static(
-                "esc leaves a field; then r runs, 1 2 3 presets, o opens, d downloads CIFAR-10",
+                "esc leaves a field; r runs, 1 2 3 presets, o opens, d downloads CIFAR-10",
                 id="keys-hint",
                 classes="hint",
             )
