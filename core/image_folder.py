@@ -38,14 +38,14 @@ Parallelism
     that pickles the pixels back (fork or spawn) gained at most 1.3x: copying the pixels
     costs as much as decoding them. So when the calling process runs a single thread (the
     benchmark's own child does), workers are forked and write the pixels straight into one
-    memory file that this process maps as the data set's buffer: one copy, out of Pillow.
+    memory file that this process maps as the data set's buffer: one copy, out of Pillow
+    (:mod:`imgbench.core.decode_workers`).
     With other threads running, fork is unsafe, and threads decode instead. Either way,
     every worker has ended when :func:`load_image_folder` returns.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import mmap
 import multiprocessing
@@ -55,21 +55,19 @@ import struct
 import tempfile
 import threading
 import time
-import traceback
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .dataset import Dataset
+from .decode_workers import Outcome, decode_in_processes, write_all
 from .errors import DataError
 from .images import ImageBatch, ImageList
 
@@ -98,9 +96,7 @@ _MAX_WORKERS: Final = 16
 _MIN_PARALLEL: Final = 16  # below this many files, starting workers costs more than it saves
 _CHUNK_MAX: Final = 64  # files per task: small enough for balance and frequent progress
 _CHUNKS_PER_WORKER: Final = 8
-_IN_FLIGHT: Final = 2  # tasks queued per worker process so it never waits for the next
 _PROGRESS_SECONDS: Final = 0.1
-_JOIN_SECONDS: Final = 5.0
 
 
 class Skipped(NamedTuple):
@@ -567,9 +563,6 @@ def _is_empty(path: str) -> bool:
 # shape known in advance, else right after the readable images before it. The file is then
 # mapped as the data set's buffer, so the pixels are copied once, from Pillow into it.
 
-#: Per file: the (H, W, C) it was decoded to, or why it could not be read.
-Outcome = tuple[int, int, int] | str
-
 
 def _decode_all(
     files: Sequence[Path], options: _Options, workers: int, tracker: _Tracker
@@ -625,9 +618,9 @@ class _PixelFile:
     def place(self, index: int, data: bytes) -> None:
         """Write the next readable image, in file order (``index`` counts every file)."""
         if self.image_bytes is not None:
-            _write_all(self.fd, data, index * self.image_bytes)
+            write_all(self.fd, data, index * self.image_bytes)
         else:
-            _write_all(self.fd, data, self._end)
+            write_all(self.fd, data, self._end)
             self._end += len(data)
 
     def result(self, outcomes: Sequence[Outcome]) -> _Decoded:
@@ -651,13 +644,6 @@ def _memory_file() -> int:
     fd, name = tempfile.mkstemp(prefix="imgbench-images-")
     os.unlink(name)
     return fd
-
-
-def _write_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
 
 
 def _without(block: _Array, failures: dict[int, str]) -> _Array:
@@ -717,192 +703,15 @@ def _decode_chunk(paths: Sequence[str], options: _Options) -> list[_DecodedImage
     return [_decode_or_reason(path, options) for path in paths]
 
 
-# -- forked worker processes --------------------------------------------------------------
-#
-# Each worker has a duplex pipe. The parent sends ("decode", (start, stop)); the worker
-# decodes those files and answers ("decoded", (start, stop), outcomes). With a shape known
-# in advance it has already written the pixels; otherwise it keeps them until the parent,
-# once every chunk before is decoded, sends ("write", (start, stop), byte offset). None
-# asks a worker to finish: it answers ("done",) and ends. A worker that fails for any
-# other reason than a bad file sends ("failed", traceback) and ends.
-
-Chunk = tuple[int, int]
-
-
 def _decode_in_processes(
     paths: Sequence[str], options: _Options, workers: int, pixels: _PixelFile, tracker: _Tracker
 ) -> list[Outcome]:
     """Forked workers decode chunks and write the pixels into the memory file."""
-    with _ForkedWorkers(workers, paths, options, pixels.fd) as team:
-        outcomes = team.decode(_chunks(len(paths), workers), tracker, place=pixels.shape is None)
-        team.finish()
-    return outcomes
+    chunks = _chunks(len(paths), workers)
 
+    def decode(path: str) -> _DecodedImage | str:
+        return _decode_or_reason(path, options)
 
-class _ForkedWorkers:
-    """Worker processes forked from this one, each on its own pipe; every one of them has
-    ended when the ``with`` block does (closing the pipes ends them after an error)."""
-
-    def __init__(self, count: int, paths: Sequence[str], options: _Options, fd: int) -> None:
-        context = multiprocessing.get_context("fork")
-        self._connections: list[Connection] = []
-        self._processes: list[Any] = []
-        for _ in range(count):
-            mine, theirs = context.Pipe(duplex=True)
-            process = context.Process(
-                target=_worker_main,
-                args=(theirs, paths, options, fd),
-                name="imgbench-folder-decoder",
-                daemon=True,
-            )
-            self._processes.append(process)
-            process.start()
-            theirs.close()  # so that a worker's death reads as end-of-file here
-            self._connections.append(mine)
-
-    def __enter__(self) -> _ForkedWorkers:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for connection in self._connections:
-            connection.close()
-        for process in self._processes:
-            process.join(_JOIN_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join()
-
-    def decode(self, chunks: list[Chunk], tracker: _Tracker, *, place: bool) -> list[Outcome]:
-        """Every file's outcome, in file order. Chunks go to whichever worker is free; with
-        ``place``, each decoded chunk is told where its pixels go as soon as that is known."""
-        outcomes: list[Outcome] = [""] * chunks[-1][1]
-        waiting = deque(chunks)
-        placing = _Placing(chunks)
-        for connection in self._connections * _IN_FLIGHT:
-            if waiting:
-                _send(connection, ("decode", waiting.popleft()))
-        for _ in chunks:
-            connection, (_, chunk, results) = self._next_answer()
-            outcomes[chunk[0] : chunk[1]] = results
-            tracker.advance(len(results))
-            if waiting:
-                _send(connection, ("decode", waiting.popleft()))
-            if place:
-                for ready, holder, offset in placing.decoded(chunk, connection, results):
-                    _send(holder, ("write", ready, offset))
-        return outcomes
-
-    def finish(self) -> None:
-        """Ask every worker to finish, and wait until each has written everything."""
-        for connection in self._connections:
-            _send(connection, None)
-        for connection in self._connections:
-            _answer(connection)
-
-    def _next_answer(self) -> tuple[Connection, Any]:
-        connection = wait(self._connections)[0]
-        assert isinstance(connection, Connection)
-        return connection, _answer(connection)
-
-
-def _send(connection: Connection, message: object) -> None:
-    """Send to a worker; one that has gone is an error, with its traceback if it left one."""
-    try:
-        connection.send(message)
-    except OSError:
-        _answer(connection)  # raises: the worker's "failed" message, or end-of-file
-        raise RuntimeError("an image decoding worker process ended unexpectedly") from None
-
-
-def _answer(connection: Connection) -> Any:
-    """A worker's next message; raises RuntimeError when the worker failed or died."""
-    try:
-        message = connection.recv()
-    except (EOFError, OSError):
-        raise RuntimeError("an image decoding worker process ended unexpectedly") from None
-    if message[0] == "failed":
-        raise RuntimeError(f"an image decoding worker process failed:\n{message[1]}")
-    return message
-
-
-class _Placing:
-    """Byte offsets of decoded chunks, known once every chunk before them is decoded."""
-
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self._chunks = chunks
-        self._next = 0  # the first chunk not yet placed
-        self._offset = 0  # where it goes
-        self._decoded: dict[Chunk, tuple[Connection, int]] = {}
-
-    def decoded(
-        self, chunk: Chunk, holder: Connection, outcomes: Sequence[Outcome]
-    ) -> list[tuple[Chunk, Connection, int]]:
-        """The chunks that can now be placed: (chunk, its holder, its byte offset)."""
-        size = sum(math.prod(shape) for shape in outcomes if not isinstance(shape, str))
-        self._decoded[chunk] = (holder, size)
-        ready = []
-        while self._next < len(self._chunks) and self._chunks[self._next] in self._decoded:
-            first = self._chunks[self._next]
-            first_holder, first_size = self._decoded.pop(first)
-            ready.append((first, first_holder, self._offset))
-            self._next += 1
-            self._offset += first_size
-        return ready
-
-
-def _worker_main(connection: Connection, paths: Sequence[str], options: _Options, fd: int) -> None:
-    """A forked worker: decode chunks on request, write their pixels into the memory file."""
-    worker = _Worker(paths, options, fd)
-    try:
-        while (message := connection.recv()) is not None:
-            if message[0] == "decode":
-                connection.send(("decoded", message[1], worker.decode(*message[1])))
-            else:
-                worker.write(message[1], message[2])
-        connection.send(("done",))
-    except (EOFError, OSError, KeyboardInterrupt):
-        return  # the parent has gone or is stopping
-    except BaseException:
-        _send_quietly(connection, ("failed", traceback.format_exc()))
-    finally:
-        connection.close()
-
-
-def _send_quietly(connection: Connection, message: object) -> None:
-    with contextlib.suppress(OSError):  # the parent has already gone
-        connection.send(message)
-
-
-class _Worker:
-    """A worker process's state: the pixels of the chunks it holds until told where they
-    go (when the shape is known in advance, it writes them at once instead)."""
-
-    def __init__(self, paths: Sequence[str], options: _Options, fd: int) -> None:
-        self._paths = paths
-        self._options = options
-        self._fd = fd
-        shape = options.fixed_shape
-        self._image_bytes = None if shape is None else math.prod(shape)
-        self._held: dict[Chunk, list[bytes]] = {}
-
-    def decode(self, start: int, stop: int) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        held: list[bytes] = []
-        for index in range(start, stop):
-            image = _decode_or_reason(self._paths[index], self._options)
-            if isinstance(image, str):
-                outcomes.append(image)
-                continue
-            outcomes.append(image.shape)
-            if self._image_bytes is None:
-                held.append(image.data)
-            else:
-                _write_all(self._fd, image.data, index * self._image_bytes)
-        if held:
-            self._held[(start, stop)] = held
-        return outcomes
-
-    def write(self, chunk: Chunk, offset: int) -> None:
-        for data in self._held.pop(chunk, []):
-            _write_all(self._fd, data, offset)
-            offset += len(data)
+    return decode_in_processes(
+        paths, decode, workers, chunks, pixels.fd, pixels.image_bytes, tracker.advance
+    )

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imgbench.core import image_folder
+from imgbench.core import decode_workers, image_folder
 from imgbench.core.errors import DataError
 from imgbench.core.image_folder import load_image_folder, scan_image_folder
 from imgbench.core.images import ImageList
@@ -446,7 +446,7 @@ def test_a_worker_process_that_dies_is_an_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     many_files(tmp_path)
-    monkeypatch.setattr(image_folder._Worker, "decode", lambda *_: os._exit(3))
+    monkeypatch.setattr(decode_workers._Worker, "decode", lambda *_: os._exit(3))
     with pytest.raises(RuntimeError, match="ended unexpectedly"):
         load_image_folder(tmp_path, workers=2)
 
