@@ -16,14 +16,14 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
 from .cache import eviction_supported
-from .cifar import inspect_cifar, load_cifar, looks_like_cifar_folder
+from .cifar import SIDE, inspect_cifar, load_cifar, looks_like_cifar_folder
 from .dataset import Dataset, tile
 from .discovery import discover_data
 from .environment import environment_info
@@ -94,15 +94,21 @@ def bytes_per_image(settings: RunSettings) -> int | None:
     """One image's pixel bytes, when known before any pixel is loaded (None: a folder of
     images kept at their own sizes, known only once loaded)."""
     source, _ = resolve_source(settings)
+    return pixel_bytes_for(source, settings)
+
+
+def pixel_bytes_for(source: str, settings: RunSettings) -> int | None:
+    """:func:`bytes_per_image` for a source already known: no disk, so a front end can
+    call it on its event loop."""
     if source == "synthetic":
-        width, height = settings.image_size
-        return width * height * 3
+        height, width = settings.image_size
+        return height * width * 3
     if source == "folder":
         if settings.resize is None:
             return None
         width, height = settings.resize
         return width * height * 3
-    return 32 * 32 * 3
+    return SIDE * SIDE * 3
 
 
 def resolve_source(settings: RunSettings) -> tuple[str, Path | None]:
@@ -424,12 +430,13 @@ def shape_range(images: ImageList) -> dict[str, list[int]]:
     }
 
 
-def skipped_files_note(dataset: Dataset) -> list[str]:
-    """A folder's files that were not benchmarked, said in the results (empty otherwise)."""
-    count = dataset.details.get("files_skipped")
+def skipped_files_note(details: Mapping[str, Any]) -> list[str]:
+    """A folder's files that were not benchmarked, from a data set's details: said while
+    the run starts and kept in the results' notes (empty for other data)."""
+    count = details.get("files_skipped")
     if not isinstance(count, int) or count < 1:
         return []
-    examples = dataset.details.get("skipped_examples")
+    examples = details.get("skipped_examples")
     listed = "; ".join(str(e) for e in examples) if isinstance(examples, list) else ""
     more = "; ..." if isinstance(examples, list) and count > len(examples) else ""
     return [f"{count:,} files in the image folder were skipped: {listed}{more}"]
@@ -446,7 +453,7 @@ class _ChildRun:
         self.settings = settings
         self.events = events
         self.cancel = cancel
-        self.data_notes = skipped_files_note(dataset)
+        self.data_notes = skipped_files_note(dataset.details)
         file_system = environment_info(scratch).get("workdir_filesystem")
         self.cold = settings.cache == "cold" and eviction_supported(file_system)
         self.cache_label = (

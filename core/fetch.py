@@ -124,7 +124,7 @@ class FetchCancelled(FetchError):
 
     def __init__(self, part: Path, done: int, total: int | None) -> None:
         self.done, self.total = done, total
-        problem = f"download cancelled at {_how_far(done, total)}; run it again to resume"
+        problem = f"download cancelled at {how_far(done, total)}; run it again to resume"
         super().__init__(part, problem)
 
 
@@ -254,7 +254,7 @@ def _download_with_retries(job: _Transfer, retries: int, retry_delay_s: float) -
         _pause(job, retry_delay_s * (attempt + 1))
     tries = f"{retries + 1} attempt{'s' if retries else ''}"
     raise DownloadInterrupted(
-        f"connection dropped at {_how_far(job.done, job.total)} after {tries} ({reason}); "
+        f"connection dropped at {how_far(job.done, job.total)} after {tries} ({reason}); "
         f"the part is kept in {job.part}: run the same download again to resume",
         job.done,
         job.total,
@@ -414,7 +414,7 @@ def _reason(error: object) -> str:
     return str(error) or type(error).__name__
 
 
-def _how_far(done: int, total: int | None) -> str:
+def how_far(done: int, total: int | None) -> str:
     """``1.2 MB of 2.4 MB (50%)``, or just ``1.2 MB`` when the size is unknown."""
     if not total:
         return _megabytes(done)

@@ -135,17 +135,6 @@ class FolderScan:
         )
         return tuple(int(n) for n in counts)
 
-    def describe(self, examples: int = 3) -> str:
-        """One plain line, e.g. '1,234 images in 10 classes; 3 skipped: a.txt, b.csv, c.md'."""
-        text = f"{_plural(self.count, 'image')}"
-        if self.class_folders:
-            text += f" in {_plural(len(self.class_names), 'class', 'classes')}"
-        if self.skipped:
-            names = [item.name for item in self.skipped[:examples]]
-            more = ", ..." if len(self.skipped) > examples else ""
-            text += f"; {len(self.skipped):,} skipped: {', '.join(names)}{more}"
-        return text
-
 
 @dataclass(frozen=True)
 class FolderLoad:

@@ -33,10 +33,7 @@ class ImageList(Sequence[Image]):
         shapes = np.asarray(shapes, dtype=np.int64).reshape(-1, 3)
         if (shapes < 1).any():
             raise ValueError("every side of an image is at least 1")
-        if offsets is None:
-            offsets = np.zeros(len(shapes) + 1, dtype=np.int64)
-            np.cumsum(np.prod(shapes, axis=1), out=offsets[1:])
-        offsets = np.asarray(offsets, dtype=np.int64)
+        offsets = offsets_of(shapes) if offsets is None else np.asarray(offsets, dtype=np.int64)
         data = np.asarray(data)
         if data.dtype != np.uint8 or data.ndim != 1:
             raise ValueError(f"data is a flat uint8 array, got {data.shape} {data.dtype}")
@@ -57,6 +54,12 @@ class ImageList(Sequence[Image]):
             else np.empty(0, dtype=np.uint8)
         )
         return cls(data, shapes)
+
+    @classmethod
+    def from_uniform(cls, images: npt.NDArray[np.uint8]) -> ImageList:
+        """An (N,H,W,C) array as a list, without copying its pixels."""
+        n, *shape = images.shape
+        return cls(images.reshape(-1), np.tile(np.array(shape, dtype=np.int64), (n, 1)))
 
     def __len__(self) -> int:
         return len(self.shapes)
@@ -132,6 +135,26 @@ class ImageList(Sequence[Image]):
                 self.offsets[image_id] : self.offsets[image_id + 1]
             ]
         return ImageList(data, shapes, offsets)
+
+
+def offsets_of(shapes: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    """Where each image starts in a flat buffer of images of these shapes (N+1 entries)."""
+    offsets = np.zeros(len(shapes) + 1, dtype=np.int64)
+    np.cumsum(np.prod(shapes, axis=1, dtype=np.int64), out=offsets[1:])
+    return offsets
+
+
+def split_flat(
+    pixels: npt.NDArray[np.uint8], shapes: npt.NDArray[np.integer], offsets: npt.NDArray[np.int64]
+) -> list[Image]:
+    """Views of each image in a flat buffer (offsets relative to the buffer's start); one
+    pass over plain lists, cheaper than indexing an ImageList image by image."""
+    return [
+        pixels[start:stop].reshape(shape)
+        for start, stop, shape in zip(
+            offsets[:-1].tolist(), offsets[1:].tolist(), shapes.tolist(), strict=True
+        )
+    ]
 
 
 #: What a backend stores and a data set holds: a uniform (N,H,W,C) array or an ImageList.

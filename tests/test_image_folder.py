@@ -149,16 +149,6 @@ def test_a_sub_folder_that_cannot_be_listed_is_reported(
     assert dict(scan.skipped) == {"b/": "cannot be listed: Permission denied"}
 
 
-def test_describe_says_how_many_images_classes_and_skipped_files(tmp_path: Path) -> None:
-    for label in ("a", "b"):
-        save(tmp_path / label / "1.png", pixels(2, 2))
-    for name in ("x.txt", "y.csv", "z.md", "w.json"):
-        (tmp_path / "a" / name).write_text("-")
-    assert scan_image_folder(tmp_path).describe() == (
-        "2 images in 2 classes; 4 skipped: a/w.json, a/x.txt, a/y.csv, ..."
-    )
-
-
 # -- bad input ----------------------------------------------------------------------------
 
 

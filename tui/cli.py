@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -27,23 +28,22 @@ from rich.progress import (
 from imgbench.core import __version__
 from imgbench.core.backends import BACKENDS
 from imgbench.core.discovery import discover_data
-from imgbench.core.engine import LOAD_TASK, BenchmarkRun
+from imgbench.core.engine import LOAD_TASK, BenchmarkRun, skipped_files_note
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.events import DataLoading, DatasetLoaded, RunFinished, TaskFailed, TaskStarted
 from imgbench.core.events import Progress as ProgressEvent
 from imgbench.core.results import check_output_path, compare_documents, load_document, save_document
 from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
 
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .fetch_cli import add_fetch_command
 from .report import (
     describe_size,
-    describe_skipped,
     render_comparison,
     render_document,
     render_summary,
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 SOURCE_NAMES = {
     "cifar10": "CIFAR-10",
     "cifar100": "CIFAR-100",
@@ -305,9 +305,8 @@ def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> Non
     elif isinstance(event, DatasetLoaded):
         progress.update(bar, completed=0, total=None, description="planning…")
         progress.console.print(f"data: {describe_size(event.dataset)}")
-        skipped = describe_skipped(event.dataset)
-        if skipped:
-            progress.console.print(f"[yellow]{skipped}[/]")
+        for note in skipped_files_note(event.dataset.get("details", {})):
+            progress.console.print(f"[yellow]{escape(note)}[/]")
     elif isinstance(event, TaskStarted):
         where = f"task {event.index + 1}/{task_count}"
         progress.update(bar, description=f"{where} · {event.task.label}")

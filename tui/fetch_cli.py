@@ -33,10 +33,10 @@ from imgbench.core.fetch import (
     FetchResult,
     default_mirror,
     fetch,
+    how_far,
 )
 
-# The same exit codes as the rest of the command line (cli.py).
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 def add_fetch_command(commands: Any) -> None:
@@ -85,8 +85,8 @@ def command_fetch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         part = folder / (download.filename + ".part")
         print(
-            f"imgbench: download interrupted at {bar.how_far()}; what arrived is kept in "
-            f"{part}: run the same command again to resume",
+            f"imgbench: download interrupted at {how_far(bar.done, bar.total)}; what arrived "
+            f"is kept in {part}: run the same command again to resume",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -117,11 +117,6 @@ class ProgressBar:
     def update(self, done: int, total: int | None) -> None:
         self.done, self.total = done, total
         self.progress.update(self.task, completed=done, total=total)
-
-    def how_far(self) -> str:
-        if not self.total:
-            return f"{self.done:,} bytes"
-        return f"{self.done:,} of {self.total:,} bytes ({self.done * 100 // self.total}%)"
 
 
 def describe_result(download: Download, result: FetchResult) -> str:

@@ -156,20 +156,6 @@ def describe_size(dataset: Mapping[str, Any]) -> str:
     return size
 
 
-def describe_skipped(dataset: Mapping[str, Any]) -> str:
-    """ "3 files skipped: a.txt (not an image), …" for a folder of images; empty otherwise."""
-    details = _mapping(dataset.get("details"))
-    count = details.get("files_skipped")
-    if not isinstance(count, int) or count < 1:
-        return ""
-    examples = "; ".join(_strings(details.get("skipped_examples")))
-    more = "; …" if count > len(_strings(details.get("skipped_examples"))) else ""
-    noun = "file" if count == 1 else "files"
-    return (
-        f"{count:,} {noun} skipped: {examples}{more}" if examples else f"{count:,} {noun} skipped"
-    )
-
-
 def _size_range(ranges: Mapping[str, Any]) -> str:
     """ " (HxW from 20x31 to 480x640)", from the recorded smallest and largest sides."""
     heights, widths = ranges.get("height"), ranges.get("width")

@@ -42,9 +42,9 @@ from textual.worker import get_current_worker
 from imgbench.core.backends import BACKENDS
 from imgbench.core.backends.hdf5_store import COMPRESSIONS
 from imgbench.core.charts import experiment_label, format_bytes
-from imgbench.core.cifar import SIDE, CifarInfo, inspect_cifar, looks_like_cifar_folder
+from imgbench.core.cifar import CifarInfo, inspect_cifar, looks_like_cifar_folder
 from imgbench.core.discovery import DataChoice, discover_data
-from imgbench.core.engine import estimated_scratch_bytes, plan_tasks
+from imgbench.core.engine import estimated_scratch_bytes, pixel_bytes_for, plan_tasks
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.image_folder import FolderScan, scan_image_folder
@@ -498,7 +498,8 @@ def _check_places(
     free = shutil.disk_usage(folder).free
     if settings is None or not settings.backends or not settings.cutoffs:
         return f"{format_bytes(free)} free"
-    pixel_bytes = _pixel_bytes(settings, data_kind)
+    source = SYNTHETIC if settings.data == SYNTHETIC else data_kind
+    pixel_bytes = pixel_bytes_for(source, settings)
     if pixel_bytes is None:
         return f"{format_bytes(free)} free; the space needed is checked once the images are loaded"
     needed = estimated_scratch_bytes(settings, pixel_bytes)
@@ -508,17 +509,6 @@ def _check_places(
             f"{format_bytes(free)} is free"
         )
     return f"{format_bytes(free)} free; this plan needs about {format_bytes(needed)}"
-
-
-def _pixel_bytes(settings: RunSettings, data_kind: str) -> int | None:
-    """One image's bytes, from what the last data check found (never the disk: this runs
-    on the event loop); None for a folder whose images keep their own sizes."""
-    if settings.data == SYNTHETIC:
-        height, width = settings.image_size
-        return height * width * 3
-    if data_kind == FOLDER:
-        return settings.resize[0] * settings.resize[1] * 3 if settings.resize else None
-    return SIDE * SIDE * 3
 
 
 def _rule_marks(

@@ -80,7 +80,7 @@ class Backend(ABC):
         """
         batch, labels = _checked_batch(images, labels)
         if self.varying_shapes and not isinstance(batch, ImageList):
-            batch = as_image_list(batch)
+            batch = ImageList.from_uniform(batch)
         self._varying = isinstance(batch, ImageList)
         self._start_fresh_store()
         try:
@@ -337,31 +337,6 @@ def _checked_batch(images: StoreImages, labels: Labels) -> tuple[Images | ImageL
     if len(image_array) == 0:
         raise ValueError("a store holds at least one image")
     return image_array, label_array.astype(np.int64, copy=False)
-
-
-def as_image_list(images: Images) -> ImageList:
-    """A uniform batch in the varying layout, without copying its pixels."""
-    n, *shape = images.shape
-    return ImageList(images.reshape(-1), np.tile(np.array(shape, dtype=np.int64), (n, 1)))
-
-
-def offsets_of(shapes: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
-    """Where each image of a varying store starts in its flat pixels (N+1 entries)."""
-    offsets = np.zeros(len(shapes) + 1, dtype=np.int64)
-    np.cumsum(np.prod(shapes, axis=1, dtype=np.int64), out=offsets[1:])
-    return offsets
-
-
-def split_flat(
-    pixels: Images, shapes: npt.NDArray[np.integer], offsets: npt.NDArray[np.int64]
-) -> list[Images]:
-    """Views of each image in a flat buffer (offsets relative to the buffer's start)."""
-    return [
-        pixels[start:stop].reshape(shape)
-        for start, stop, shape in zip(
-            offsets[:-1].tolist(), offsets[1:].tolist(), shapes.tolist(), strict=True
-        )
-    ]
 
 
 def image_bytes(shape: Sequence[int]) -> int:

@@ -15,17 +15,8 @@ import h5py
 import numpy as np
 import numpy.typing as npt
 
-from ..images import ImageList
-from .base import (
-    Backend,
-    Images,
-    Labels,
-    ReadImages,
-    image_bytes,
-    offsets_of,
-    split_flat,
-    sync_path,
-)
+from ..images import ImageList, offsets_of, split_flat
+from .base import Backend, Images, Labels, ReadImages, image_bytes, sync_path
 
 DATA_FILE = "data.h5"
 Compression = Literal["none", "gzip", "lzf"]

@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ..images import ImageList
-from .base import Backend, Images, Labels, ReadImages, as_image_list, offsets_of
+from ..images import ImageList, offsets_of
+from .base import Backend, Images, Labels, ReadImages
 
 LABELS_FILE = "labels.csv"
 LABELS_HEADER = "id,label\n"
@@ -81,7 +81,7 @@ class PngBackend(Backend):
             tasks = [(a, b, folder, level, durable) for a, b in _chunks(len(images), self._workers)]
             _run_forked(self._workers, _encode_inherited_range, tasks, images=images)
         else:
-            flat = images if isinstance(images, ImageList) else as_image_list(images)
+            flat = images if isinstance(images, ImageList) else ImageList.from_uniform(images)
             with _SharedImages.copy_of(flat.data) as shared:
                 tasks_by_name = [
                     (shared.name, *_chunk_layout(flat, a, b), a, folder, level, durable)

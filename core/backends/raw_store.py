@@ -14,8 +14,8 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from ..images import ImageList
-from .base import Backend, Images, Labels, ReadImages, image_bytes, offsets_of, split_flat
+from ..images import ImageList, offsets_of, split_flat
+from .base import Backend, Images, Labels, ReadImages, image_bytes
 
 IMAGES_FILE = "images.npy"
 LABELS_FILE = "labels.npy"
