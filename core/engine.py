@@ -40,7 +40,7 @@ from .events import (
     TaskFailed,
     TaskStarted,
 )
-from .image_folder import load_image_folder, scan_image_folder
+from .image_folder import FORMAT_NAMES, load_image_folder, scan_image_folder
 from .images import ImageBatch, ImageList
 from .measure import TaskContext, read_sample, store_sample
 from .results import build_document, measurement
@@ -129,6 +129,12 @@ def data_kind(path: Path) -> str:
     A folder without CIFAR file names is a folder of images, so a half-copied CIFAR folder
     still gets CIFAR's own message about what is missing.
     """
+    if not path.exists():
+        raise DataError(
+            path,
+            f"does not exist; expected a folder of images ({FORMAT_NAMES}), a CIFAR folder "
+            "(cifar-10-batches-py, cifar-100-python) or a CIFAR .tar.gz archive",
+        )
     if path.is_dir() and not looks_like_cifar_folder(path):
         scan_image_folder(path)
         return "folder"
@@ -439,7 +445,12 @@ def skipped_files_note(details: Mapping[str, Any]) -> list[str]:
     examples = details.get("skipped_examples")
     listed = "; ".join(str(e) for e in examples) if isinstance(examples, list) else ""
     more = "; ..." if isinstance(examples, list) and count > len(examples) else ""
-    return [f"{count:,} files in the image folder were skipped: {listed}{more}"]
+    files = (
+        "1 file in the image folder was"
+        if count == 1
+        else f"{count:,} files in the image folder were"
+    )
+    return [f"{files} skipped: {listed}{more}"]
 
 
 def _is_json(value: Any) -> bool:

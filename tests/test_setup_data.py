@@ -60,7 +60,7 @@ async def test_an_image_folder_is_described_and_can_be_resized(place: Path, tmp_
         await settle(pilot, data=True)
         status = text_of(app, "#data-status")
         assert "image folder: 6 images in 2 classes" in status
-        assert "1 other files skipped: ants/list.csv" in status
+        assert "1 other file skipped: ants/list.csv" in status
         assert not disabled(app, "#resize") and not disabled(app, "#keep-grey")
         assert "checked once the images are loaded" in text_of(app, "#workdir-space")
         settings, problems = screen_of(app).settings_from_form()

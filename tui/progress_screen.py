@@ -107,7 +107,8 @@ class ProgressScreen(Screen[None]):
         text = f"data: {data.get('source')} · {describe_size(data)}"
         skipped = data.get("details", {}).get("files_skipped")
         if skipped:
-            text += f" · {skipped:,} files skipped (see the results' notes)"
+            noun = "file" if skipped == 1 else "files"
+            text += f" · {skipped:,} {noun} skipped (see the results' notes)"
         self.query_one("#dataset", Static).update(text)
         self.query_one("#overall", ProgressBar).update(total=None, progress=0)
         self.query_one("#eta", Label).update(format_eta(None))

@@ -320,7 +320,8 @@ def describe_folder(scan: FolderScan) -> str:
     if scan.skipped:
         names = ", ".join(item.name for item in scan.skipped[:SKIPPED_SHOWN])
         more = ", …" if len(scan.skipped) > SKIPPED_SHOWN else ""
-        words += f"; {len(scan.skipped):,} other files skipped: {names}{more}"
+        noun = "file" if len(scan.skipped) == 1 else "files"
+        words += f"; {len(scan.skipped):,} other {noun} skipped: {names}{more}"
     return words
 
 
