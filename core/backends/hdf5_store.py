@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import ImageList, offsets_of, split_flat
-from .base import Backend, Images, Labels, ReadImages, image_bytes, sync_path
+from .base import Backend, Images, Labels, Progress, ReadImages, image_bytes, sync_path
 
 DATA_FILE = "data.h5"
 Compression = Literal["none", "gzip", "lzf"]
@@ -88,7 +88,9 @@ class Hdf5Backend(Backend):
             layout["compression"] = "lzf"
         return layout
 
-    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
+    def _write_many(self, images: Images | ImageList, labels: Labels, report: Progress) -> None:
+        """One write per dataset, progress only at the end: writing in 50 slices measured
+        4% slower for 100,000 CIFAR images, reading in 50 slices 23% slower."""
         with h5py.File(self.path, "w") as handle:
             if isinstance(images, ImageList):
                 mean_size = images.nbytes // len(images)
@@ -178,39 +180,39 @@ class Hdf5Backend(Backend):
             self._writer.close()
             self._writer = None
 
+    def _open_reader(self) -> None:
+        """The file and its datasets opened once (looking a dataset up by name costs more
+        than reading an image), the labels (and shapes) read into memory."""
+        handle = h5py.File(self.path, "r")
+        self._reader = _Reader(handle, self._varying)
+        self._hold_labels(handle["labels"][...])
+
     def _datasets(self) -> _Reader:
-        """Open once per reader: looking a dataset up by name costs more than reading an image."""
-        if self._reader is None:
-            handle = h5py.File(self.path, "r")
-            if self._varying:
-                shapes = handle["shapes"][...]
-                self._reader = _Reader(handle, handle["pixels"], handle["labels"], shapes)
-            else:
-                self._reader = _Reader(handle, handle["images"], handle["labels"])
+        assert self._reader is not None, "open_reader() opens the file"
         return self._reader
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        reader = self._datasets()
-        return reader.image(image_id), int(reader.labels[image_id])
+        return self._datasets().image(image_id), self._label_list[image_id]
 
-    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
+    def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
         reader = self._datasets()
+        labels = self._labels[:n].copy()
         if reader.shapes is not None:
             end = int(reader.offsets[n])
             pixels = np.empty(end, dtype=np.uint8)
             if end:
                 reader.images.read_direct(pixels, np.s_[:end])
-            return split_flat(pixels, reader.shapes[:n], reader.offsets[: n + 1]), reader.labels[:n]
+            return split_flat(pixels, reader.shapes[:n], reader.offsets[: n + 1]), labels
         out = np.empty((n, *reader.images.shape[1:]), dtype=np.uint8)
         if n:
             reader.images.read_direct(out, np.s_[:n])
-        return out, reader.labels[:n]
+        return out, labels
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
+    def _read_ids(self, ids: npt.NDArray[np.int64], report: Progress) -> tuple[ReadImages, Labels]:
         """One read per id: faster here than h5py's fancy indexing (which also needs sorted
         unique ids) -- about 12 ms against 19 ms for 1,000 of 100,000 CIFAR images."""
         reader = self._datasets()
-        labels = reader.labels[...][ids]
+        labels = self._labels[ids]
         if reader.shapes is not None:
             return [reader.image(image_id) for image_id in ids.tolist()], labels
         out = np.empty((len(ids), *reader.images.shape[1:]), dtype=np.uint8)
@@ -225,20 +227,14 @@ class Hdf5Backend(Backend):
 
 
 class _Reader:
-    """An open file's datasets; for a varying store also every shape and where it starts."""
+    """An open file's images; for a varying store also every shape and where it starts."""
 
-    def __init__(
-        self,
-        handle: h5py.File,
-        images: h5py.Dataset,
-        labels: h5py.Dataset,
-        shapes: npt.NDArray[np.int64] | None = None,
-    ) -> None:
+    def __init__(self, handle: h5py.File, varying: bool) -> None:
         self.handle = handle
-        self.images = images  # ``images`` (N,H,W,C), or the flat ``pixels`` of a varying store
-        self.labels = labels
-        self.shapes = shapes
-        self.offsets = offsets_of(shapes) if shapes is not None else np.zeros(1, np.int64)
+        #: ``images`` (N,H,W,C), or the flat ``pixels`` of a varying store
+        self.images = handle["pixels" if varying else "images"]
+        self.shapes: npt.NDArray[np.int64] | None = handle["shapes"][...] if varying else None
+        self.offsets = offsets_of(self.shapes) if self.shapes is not None else np.zeros(1, np.int64)
 
     def image(self, image_id: int) -> Images:
         if self.shapes is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import ImageList
-from .base import Backend, Images, Labels, ReadImages
+from .base import Backend, Images, Labels, Progress, ReadImages, progress_chunks
 
 HEADER = struct.Struct("<4sBBHIIIq")
 LABEL = struct.Struct("<q")
@@ -77,6 +78,9 @@ class LmdbBackend(Backend):
         self._map_size = map_size
         self._writer: lmdb.Environment | None = None
         self._reader: lmdb.Environment | None = None
+        #: The open reader's one read transaction (Any: read_one skips a None check).
+        self._snapshot: Any = None
+        self._forget_fixed_shape()
 
     def files(self) -> list[Path]:
         return [p for p in (self.location / name for name in DATA_FILES) if p.exists()]
@@ -91,16 +95,21 @@ class LmdbBackend(Backend):
             max_dbs=0,
         )
 
-    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
+    def _write_many(self, images: Images | ImageList, labels: Labels, report: Progress) -> None:
+        """One write transaction, filled a few dozen records at a time, progress between."""
         env = self._open_writer(estimated_map_size(images))
+        label_list = labels.tolist()
         try:
 
             def put_all(txn: lmdb.Transaction) -> None:
-                records = (
-                    (record_key(i), encode_record(image, int(label)))
-                    for i, (image, label) in enumerate(zip(images, labels.tolist(), strict=True))
-                )
-                txn.cursor().putmulti(records, append=True)
+                cursor = txn.cursor()
+                for start, stop in progress_chunks(len(images)):
+                    records = (
+                        (record_key(i), encode_record(images[i], label_list[i]))
+                        for i in range(start, stop)
+                    )
+                    cursor.putmulti(records, append=True)
+                    report(stop)
 
             _commit_growing(env, put_all)
         finally:
@@ -120,88 +129,122 @@ class LmdbBackend(Backend):
     def _close_writers_quietly(self) -> None:
         self._finish_append()
 
+    def _open_reader(self) -> None:
+        """The environment and one read transaction, held until close: a store is never
+        written once complete, so one snapshot serves every read_one. Each label lives in
+        its image's record, so there is no separate label table to load."""
+        self._reader = lmdb.open(
+            str(self.location), readonly=True, lock=False, subdir=True, max_dbs=0
+        )
+        self._snapshot = self._reader.begin(buffers=False)
+        first = self._snapshot.get(record_key(0))
+        if not self._varying and first is not None:
+            self._shape, _ = decode_header(first)
+            self._common_header = first[:SHAPE_PREFIX]
+            self._record_size = len(first)
+
+    def _forget_fixed_shape(self) -> None:
+        """What every record of a fixed-shape store shares; a varying store matches none."""
+        self._shape = (0, 0, 0)
+        self._common_header = b""
+        self._record_size = -1
+
     def _environment(self) -> lmdb.Environment:
-        if self._reader is None:
-            self._reader = lmdb.open(
-                str(self.location), readonly=True, lock=False, subdir=True, max_dbs=0
-            )
+        assert self._reader is not None, "open_reader() opens the environment"
         return self._reader
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        with self._environment().begin(buffers=True) as txn:
-            record = txn.get(record_key(image_id))
-            if record is None:
-                raise lmdb.NotFoundError(f"no record for id {image_id}")
+        """The record's bytes are the image's own copy: the array is a read-only view of
+        them (a further copy would cost a fifth of the call)."""
+        record = self._snapshot.get(record_key(image_id))
+        if record is None:
+            raise lmdb.NotFoundError(f"no record for id {image_id}")
+        if len(record) == self._record_size and record.startswith(self._common_header):
+            shape, label = self._shape, LABEL.unpack_from(record, SHAPE_PREFIX)[0]
+        elif self._varying:
             shape, label = decode_header(record)
-            image = np.frombuffer(record, dtype=np.uint8, offset=HEADER.size).reshape(shape)
-            return image.copy(), label
+        else:
+            decode_header(record)  # raises with the reason when the header itself is bad
+            raise lmdb.CorruptedError("records of different shapes in one store")
+        return np.ndarray(shape, np.uint8, record, HEADER.size), label
 
-    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
+    def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
         with self._environment().begin(buffers=True) as txn:
             records = txn.cursor().iternext(keys=False, values=True)
-            return self._decode(records, n)
+            return self._decode(records, n, report)
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
+    def _read_ids(self, ids: npt.NDArray[np.int64], report: Progress) -> tuple[ReadImages, Labels]:
         with self._environment().begin(buffers=True) as txn:
             records = (txn.get(record_key(i)) for i in ids.tolist())
-            return self._decode(records, len(ids))
+            return self._decode(records, len(ids), report)
 
-    def _decode(self, records: Iterator[Any], n: int) -> tuple[ReadImages, Labels]:
+    def _decode(
+        self, records: Iterator[Any], n: int, report: Progress
+    ) -> tuple[ReadImages, Labels]:
         if self._varying:
-            return _decode_varying_records(records, n)
-        return _decode_records(records, n)
+            return _decode_varying_records(records, n, report)
+        return _decode_records(records, n, report)
 
     def _close_readers(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.abort()
+            self._snapshot = None
+        self._forget_fixed_shape()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
 
 
-def _decode_records(records: Iterator[Any], n: int) -> tuple[Images, Labels]:
+def _decode_records(records: Iterator[Any], n: int, report: Progress) -> tuple[Images, Labels]:
     """Copy ``n`` records' pixels into one array; every record must share the first's shape."""
     labels = np.empty(n, dtype=np.int64)
     images: Images | None = None
     count = 0
-    for record in records:
-        if count == n:
-            break
-        if record is None:
-            raise lmdb.NotFoundError("a record the store should hold is missing")
-        if images is None:
-            shape, _ = decode_header(record)
-            images = np.empty((n, *shape), dtype=np.uint8)
-            flat = images.data.cast("B")
-            prefix = bytes(record[:SHAPE_PREFIX])
-            size = HEADER.size + int(np.prod(shape))
-        if len(record) != size or record[:SHAPE_PREFIX] != prefix:
-            decode_header(record)  # raises with the reason when the header itself is bad
-            raise lmdb.CorruptedError("records of different shapes in one store")
-        labels[count] = LABEL.unpack_from(record, SHAPE_PREFIX)[0]
-        start = count * (size - HEADER.size)
-        flat[start : start + size - HEADER.size] = record[HEADER.size :]
-        count += 1
-    if count != n:
-        raise lmdb.CorruptedError(f"the store holds {count} records, expected {n}")
+    for _, stop in progress_chunks(n):
+        for record in islice(records, stop - count):
+            if record is None:
+                raise lmdb.NotFoundError("a record the store should hold is missing")
+            if images is None:
+                shape, _ = decode_header(record)
+                images = np.empty((n, *shape), dtype=np.uint8)
+                flat = images.data.cast("B")
+                prefix = bytes(record[:SHAPE_PREFIX])
+                size = HEADER.size + int(np.prod(shape))
+            if len(record) != size or record[:SHAPE_PREFIX] != prefix:
+                decode_header(record)  # raises with the reason when the header itself is bad
+                raise lmdb.CorruptedError("records of different shapes in one store")
+            labels[count] = LABEL.unpack_from(record, SHAPE_PREFIX)[0]
+            start = count * (size - HEADER.size)
+            flat[start : start + size - HEADER.size] = record[HEADER.size :]
+            count += 1
+        _check_count(count, stop, n)
+        report(stop)
     if images is None:
         return np.empty((0, 0, 0, 0), dtype=np.uint8), labels
     return images, labels
 
 
-def _decode_varying_records(records: Iterator[Any], n: int) -> tuple[list[Images], Labels]:
+def _decode_varying_records(
+    records: Iterator[Any], n: int, report: Progress
+) -> tuple[list[Images], Labels]:
     """Copy each of ``n`` records out as an array of the shape its header gives."""
     labels = np.empty(n, dtype=np.int64)
     images: list[Images] = []
-    for record in records:
-        if len(images) == n:
-            break
-        if record is None:
-            raise lmdb.NotFoundError("a record the store should hold is missing")
-        shape, labels[len(images)] = decode_header(record)
-        pixels = np.frombuffer(record, dtype=np.uint8, offset=HEADER.size)
-        images.append(pixels.reshape(shape).copy())
-    if len(images) != n:
-        raise lmdb.CorruptedError(f"the store holds {len(images)} records, expected {n}")
+    for _, stop in progress_chunks(n):
+        for record in islice(records, stop - len(images)):
+            if record is None:
+                raise lmdb.NotFoundError("a record the store should hold is missing")
+            shape, labels[len(images)] = decode_header(record)
+            pixels = np.frombuffer(record, dtype=np.uint8, offset=HEADER.size)
+            images.append(pixels.reshape(shape).copy())
+        _check_count(len(images), stop, n)
+        report(stop)
     return images, labels
+
+
+def _check_count(count: int, wanted: int, n: int) -> None:
+    if count != wanted:
+        raise lmdb.CorruptedError(f"the store holds {count} records, expected {n}")
 
 
 def _commit_growing(env: lmdb.Environment, work: Callable[[lmdb.Transaction], Any]) -> None:

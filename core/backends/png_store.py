@@ -2,15 +2,28 @@
 
 With ``workers > 1`` the encoding and decoding run in that many processes, which
 read and write the pixels through one shared-memory block instead of pickling them.
+
+A durable ``write_many`` writes every file first and then makes them all durable at once
+with one ``syncfs(2)`` of their file system, then an fsync of the folder. For 100,000
+CIFAR images (ext4, /tmp and /work alike) an fsync per file as it was written cost 33-46 s
+in all, an fsync of each file afterwards from 16 threads 2.0 s, syncfs 0.0-0.2 s
+(tests/perf/test_png_sync_perf.py). syncfs also flushes other processes' dirty data on
+that file system, which a busy machine pays for here; it reports write-back errors since
+Linux 5.8. Where there is no syncfs the threads fsync every file. ``store_one`` stays
+durable per call: it fsyncs its file.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import mmap
 import multiprocessing
 import os
+import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +33,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from ..images import ImageList, offsets_of
-from .base import Backend, Images, Labels, ReadImages
+from .base import Backend, Images, Labels, Progress, ReadImages, progress_chunks, sync_path
 
 LABELS_FILE = "labels.csv"
 LABELS_HEADER = "id,label\n"
@@ -28,6 +41,8 @@ SHAPED_HEADER = "id,label,height,width,channels\n"
 Shapes = npt.NDArray[np.int64]
 #: Chunks per worker: enough to balance uneven decode times, few enough to stay cheap.
 CHUNKS_PER_WORKER = 8
+#: Threads that fsync a batch's files where there is no syncfs.
+SYNC_THREADS = 16
 
 
 def image_name(image_id: int) -> str:
@@ -61,7 +76,8 @@ class PngBackend(Backend):
         self._compress_level = compress_level
         self._workers = workers
         self._label_writer: IO[str] | None = None
-        self._table: tuple[Labels, Shapes | None] | None = None
+        #: The open reader's image shapes, listed by the CSV of a varying-shape store.
+        self._shapes: Shapes | None = None
 
     def files(self) -> list[Path]:
         if not self.location.is_dir():
@@ -72,27 +88,37 @@ class PngBackend(Backend):
 
     # -- writing -----------------------------------------------------------------------
 
-    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
-        folder = str(self.location)
-        level, durable = self._compress_level, self.durable
+    def _write_many(self, images: Images | ImageList, labels: Labels, report: Progress) -> None:
+        """Every file written first, then all synced at once when durable (see above)."""
+        folder, level = str(self.location), self._compress_level
         if self._workers == 1:
-            _encode_images(folder, images, 0, level, durable)
+            for start, stop in progress_chunks(len(images)):
+                _encode_images(folder, images[start:stop], start, level)
+                report(stop)
         elif _fork_is_safe():
-            tasks = [(a, b, folder, level, durable) for a, b in _chunks(len(images), self._workers)]
-            _run_forked(self._workers, _encode_inherited_range, tasks, images=images)
+            tasks = [(a, b, folder, level) for a, b in _chunks(len(images), self._workers)]
+            _run_forked(self._workers, _encode_inherited_range, tasks, report, images=images)
         else:
             flat = images if isinstance(images, ImageList) else ImageList.from_uniform(images)
             with _SharedImages.copy_of(flat.data) as shared:
                 tasks_by_name = [
-                    (shared.name, *_chunk_layout(flat, a, b), a, folder, level, durable)
+                    (
+                        _encode_shared_range,
+                        shared.name,
+                        *_chunk_layout(flat, a, b),
+                        a,
+                        folder,
+                        level,
+                    )
                     for a, b in _chunks(len(images), self._workers)
                 ]
                 with _pool(self._workers) as pool:
-                    pool.starmap(_encode_shared_range, tasks_by_name)
+                    _count_finished(pool.imap_unordered(_call, tasks_by_name), report)
         shapes = images.shapes if isinstance(images, ImageList) else None
         with open(self.location / LABELS_FILE, "w", encoding="ascii") as handle:
             handle.write(_labels_csv(labels, shapes))
-            self._sync_file(handle)
+        if self.durable:
+            sync_written_files(self.location, len(images))
         self._sync_folder()
 
     def _append(self, image_id: int, image: Images, label: int) -> None:
@@ -115,27 +141,24 @@ class PngBackend(Backend):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _label_table(self) -> tuple[Labels, Shapes | None]:
+    def _open_reader(self) -> None:
         """The CSV is read once per reader; row i must be id i."""
-        if self._table is None:
-            self._table = _parse_labels_csv((self.location / LABELS_FILE).read_text("ascii"))
-            if self._varying and self._table[1] is None:
-                raise OSError(0, f"{LABELS_FILE} of a varying-shape store lists no shapes")
-        return self._table
+        labels, self._shapes = _parse_labels_csv((self.location / LABELS_FILE).read_text("ascii"))
+        if self._varying and self._shapes is None:
+            raise OSError(0, f"{LABELS_FILE} of a varying-shape store lists no shapes")
+        self._hold_labels(labels)
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        label = int(self._label_table()[0][image_id])
-        return _decode(self.location / image_name(image_id)), label
+        return _decode(self.location / image_name(image_id)), self._label_list[image_id]
 
-    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
-        return self._read_ids(np.arange(n, dtype=np.int64))
+    def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
+        return self._read_ids(np.arange(n, dtype=np.int64), report)
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
-        all_labels, all_shapes = self._label_table()
-        labels = all_labels[ids]
+    def _read_ids(self, ids: npt.NDArray[np.int64], report: Progress) -> tuple[ReadImages, Labels]:
+        labels = self._labels[ids]
         paths = [str(self.location / image_name(i)) for i in ids.tolist()]
-        if all_shapes is not None:
-            return self._read_varying(paths, all_shapes[ids]), labels
+        if self._shapes is not None:
+            return self._read_varying(paths, self._shapes[ids], report), labels
         if len(ids) == 0:
             return np.empty((0, 0, 0, 0), dtype=np.uint8), labels
         first = _decode(Path(paths[0]))  # its shape sizes the result; it is not decoded again
@@ -143,23 +166,29 @@ class PngBackend(Backend):
         if self._serial(len(paths)):
             images = np.empty(shape, dtype=np.uint8)
             images[0] = first
-            _decode_into(images[1:], paths[1:])
+            for start, stop in progress_chunks(len(paths) - 1):
+                _decode_into(images[1 + start : 1 + stop], paths[1 + start : 1 + stop])
+                report(1 + stop)
             return images, labels
         shapes = np.tile(np.array(first.shape, dtype=np.int64), (len(paths), 1))
-        return self._decode_parallel(paths, shapes, first).data.reshape(shape), labels
+        return self._decode_parallel(paths, shapes, report, first).data.reshape(shape), labels
 
-    def _read_varying(self, paths: list[str], shapes: Shapes) -> list[Images]:
+    def _read_varying(self, paths: list[str], shapes: Shapes, report: Progress) -> list[Images]:
         """Each image at the shape the CSV lists (a file that differs is an error)."""
-        if self._serial(len(paths)):
-            pairs = zip(paths, shapes.tolist(), strict=True)
-            return [_decode_as(Path(path), shape) for path, shape in pairs]
-        return list(self._decode_parallel(paths, shapes))
+        if not self._serial(len(paths)):
+            return list(self._decode_parallel(paths, shapes, report))
+        images: list[Images] = []
+        for start, stop in progress_chunks(len(paths)):
+            pairs = zip(paths[start:stop], shapes[start:stop].tolist(), strict=True)
+            images.extend(_decode_as(Path(path), shape) for path, shape in pairs)
+            report(stop)
+        return images
 
     def _serial(self, count: int) -> bool:
         return self._workers == 1 or count < 2 * self._workers
 
     def _decode_parallel(
-        self, paths: list[str], shapes: Shapes, first: Images | None = None
+        self, paths: list[str], shapes: Shapes, report: Progress, first: Images | None = None
     ) -> ImageList:
         """Workers decode straight into one shared buffer that becomes the result."""
         offsets = offsets_of(shapes)
@@ -174,21 +203,72 @@ class PngBackend(Backend):
                 target = flat.reshape(len(paths), *first.shape)
                 target[0] = first
             tasks = [(a, paths[a:b]) for a, b in chunks]
-            _run_forked(self._workers, _decode_inherited_range, tasks, out=target)
+            _run_forked(self._workers, _decode_inherited_range, tasks, report, done, out=target)
             return out
         with _SharedImages.empty(total) as shared:
             out = ImageList(shared.array, shapes, offsets)
             if first is not None:
                 out[0][...] = first
             tasks_by_name = [
-                (shared.name, *_chunk_layout(out, a, b), paths[a:b]) for a, b in chunks
+                (_decode_shared_range, shared.name, *_chunk_layout(out, a, b), paths[a:b])
+                for a, b in chunks
             ]
             with _pool(self._workers) as pool:
-                pool.starmap(_decode_shared_range, tasks_by_name)
+                _count_finished(pool.imap_unordered(_call, tasks_by_name), report, done)
             return ImageList(shared.array.copy(), shapes, offsets)
 
     def _close_readers(self) -> None:
-        self._table = None
+        self._shapes = None
+
+
+# -- durability of a batch ---------------------------------------------------------------
+
+
+def sync_written_files(folder: Path, count: int) -> None:
+    """Put the ``count`` images and the labels file of a batch on stable storage at once."""
+    if not sync_file_system(folder):
+        sync_files([folder / image_name(i) for i in range(count)] + [folder / LABELS_FILE])
+
+
+def sync_file_system(folder: Path) -> bool:
+    """syncfs(2) of the file system holding ``folder``; False where there is no syncfs."""
+    syncfs = _libc_syncfs()
+    if syncfs is None:
+        return False
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(descriptor) != 0:
+            number = ctypes.get_errno()
+            raise OSError(number, os.strerror(number), str(folder))
+    finally:
+        os.close(descriptor)
+    return True
+
+
+@functools.cache
+def _libc_syncfs() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    syncfs.argtypes = [ctypes.c_int]
+    syncfs.restype = ctypes.c_int
+    return syncfs
+
+
+def sync_files(paths: Sequence[Path]) -> None:
+    """fsync every file from SYNC_THREADS threads: fsync releases the GIL, and the file
+    system commits concurrent fsyncs together."""
+    with ThreadPoolExecutor(SYNC_THREADS) as pool:
+        for _ in pool.map(_sync_each, [paths[i::SYNC_THREADS] for i in range(SYNC_THREADS)]):
+            pass
+
+
+def _sync_each(paths: Sequence[Path]) -> None:
+    for path in paths:
+        sync_path(path)
 
 
 # -- the labels file ----------------------------------------------------------------------
@@ -237,15 +317,12 @@ def _encode_one(path: Path, image: Images, compress_level: int | None, durable: 
 
 
 def _encode_images(
-    folder: str,
-    images: Images | ImageList,
-    first_id: int,
-    compress_level: int | None,
-    durable: bool,
-) -> None:
-    """Image j of ``images`` becomes file ``first_id + j``."""
+    folder: str, images: Images | ImageList, first_id: int, compress_level: int | None
+) -> int:
+    """Image j of ``images`` becomes file ``first_id + j``, not yet synced; returns how many."""
     for offset, image in enumerate(images):
-        _encode_one(Path(folder) / image_name(first_id + offset), image, compress_level, durable)
+        _encode_one(Path(folder) / image_name(first_id + offset), image, compress_level, False)
+    return len(images)
 
 
 def _decode(path: Path) -> Images:
@@ -263,11 +340,12 @@ def _decode_as(path: Path, shape: Sequence[int]) -> Images:
     return pixels
 
 
-def _decode_into(out: Images | ImageList, paths: Sequence[str]) -> None:
+def _decode_into(out: Images | ImageList, paths: Sequence[str]) -> int:
     """Decode path j into ``out[j]``, which must already have that image's shape."""
     for offset, path in enumerate(paths):
         target = out[offset]
         target[...] = _decode_as(Path(path), target.shape)
+    return len(paths)
 
 
 def _as_pillow_array(image: Images) -> Images:
@@ -301,18 +379,17 @@ def _encode_shared_range(
     first_id: int,
     folder: str,
     compress_level: int | None,
-    durable: bool,
-) -> None:
+) -> int:
     with _SharedImages.attach(name, size) as shared:
         chunk = _shared_chunk(shared, shapes, data_start, data_stop)
-        _encode_images(folder, chunk, first_id, compress_level, durable)
+        return _encode_images(folder, chunk, first_id, compress_level)
 
 
 def _decode_shared_range(
     name: str, size: int, shapes: Shapes, data_start: int, data_stop: int, paths: list[str]
-) -> None:
+) -> int:
     with _SharedImages.attach(name, size) as shared:
-        _decode_into(_shared_chunk(shared, shapes, data_start, data_stop), paths)
+        return _decode_into(_shared_chunk(shared, shapes, data_start, data_stop), paths)
 
 
 def _chunks(count: int, workers: int) -> Iterator[tuple[int, int]]:
@@ -332,25 +409,43 @@ def _fork_is_safe() -> bool:
 
 
 def _run_forked(
-    workers: int, function: Any, tasks: list[tuple[Any, ...]], **inherited: Any
+    workers: int,
+    function: Callable[..., int],
+    tasks: list[tuple[Any, ...]],
+    report: Progress,
+    done: int = 0,
+    **inherited: Any,
 ) -> None:
     _INHERITED.update(inherited)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.starmap(function, tasks)
+            finished = pool.imap_unordered(_call, [(function, *task) for task in tasks])
+            _count_finished(finished, report, done)
     finally:
         _INHERITED.clear()
 
 
-def _encode_inherited_range(
-    start: int, stop: int, folder: str, compress_level: int | None, durable: bool
-) -> None:
+def _call(task: tuple[Any, ...]) -> int:
+    """Run one worker task, ``(function, *arguments)``; returns the images it handled."""
+    function, *arguments = task
+    result: int = function(*arguments)
+    return result
+
+
+def _count_finished(counts: Iterable[int], report: Progress, done: int = 0) -> None:
+    """Report the running total as each worker chunk finishes (and re-raise its error)."""
+    for count in counts:
+        done += count
+        report(done)
+
+
+def _encode_inherited_range(start: int, stop: int, folder: str, compress_level: int | None) -> int:
     images = _INHERITED["images"][start:stop]
-    _encode_images(folder, images, start, compress_level, durable)
+    return _encode_images(folder, images, start, compress_level)
 
 
-def _decode_inherited_range(start: int, paths: list[str]) -> None:
-    _decode_into(_INHERITED["out"][start : start + len(paths)], paths)
+def _decode_inherited_range(start: int, paths: list[str]) -> int:
+    return _decode_into(_INHERITED["out"][start : start + len(paths)], paths)
 
 
 def _pool(workers: int) -> Any:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import ImageList, offsets_of, split_flat
-from .base import Backend, Images, Labels, ReadImages, image_bytes
+from .base import Backend, Images, Labels, Progress, ReadImages, ignore_progress, progress_chunks
 
 IMAGES_FILE = "images.npy"
 LABELS_FILE = "labels.npy"
@@ -34,22 +34,30 @@ class RawBackend(Backend):
     ) -> None:
         super().__init__(location, durable=durable, varying_shapes=varying_shapes)
         self._appenders: dict[str, _GrowingNpy] = {}
-        self._mapped: _Mapped | None = None
+        #: The open reader's mapped images (or flat pixels of a varying store), a plain
+        #: ndarray view: indexing a np.memmap costs about twice as much per image.
+        self._images: Images = np.empty((0, 0, 0, 0), dtype=np.uint8)
+        self._shapes: npt.NDArray[np.int64] | None = None
+        self._offsets: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
 
     def files(self) -> list[Path]:
         return [p for p in (self.location / name for name in ALL_FILES) if p.exists()]
 
-    def _write_many(self, images: Images | ImageList, labels: Labels) -> None:
-        arrays: tuple[tuple[str, npt.NDArray[Any]], ...] = (
-            ((PIXELS_FILE, images.data), (SHAPES_FILE, images.shapes))
+    def _write_many(self, images: Images | ImageList, labels: Labels, report: Progress) -> None:
+        """Rows go out in a few dozen writes, as fast as one (measured): progress is free."""
+        quiet = ignore_progress  # rows that are not images: no progress to report
+        arrays: tuple[tuple[str, npt.NDArray[Any], Progress], ...] = (
+            ((PIXELS_FILE, images.data, quiet), (SHAPES_FILE, images.shapes, quiet))
             if isinstance(images, ImageList)
-            else ((IMAGES_FILE, images),)
+            else ((IMAGES_FILE, images, report),)
         )
-        for name, array in (*arrays, (LABELS_FILE, labels)):
+        for name, array, report_rows in (*arrays, (LABELS_FILE, labels, quiet)):
             with open(self.location / name, "wb") as handle:
                 # np.save's short-write error loses errno; writing the buffer keeps it.
                 np.lib.format.write_array_header_1_0(handle, _header_of(array.dtype, array.shape))
-                handle.write(array.data)
+                for start, stop in progress_chunks(len(array)):
+                    handle.write(array[start:stop].data)
+                    report_rows(stop)
                 self._sync_file(handle)
         self._sync_folder()
 
@@ -86,50 +94,55 @@ class RawBackend(Backend):
     def _close_writers_quietly(self) -> None:
         self._finish_append()
 
-    def _read_first(self, n: int) -> tuple[ReadImages, Labels]:
-        labels = _read_npy_prefix(self.location / LABELS_FILE, n)
-        if not self._varying:
-            return _read_npy_prefix(self.location / IMAGES_FILE, n), labels
-        shapes = _read_npy_prefix(self.location / SHAPES_FILE, n)
-        offsets = offsets_of(shapes)
-        pixels = _read_npy_prefix(self.location / PIXELS_FILE, int(offsets[-1]))
-        return split_flat(pixels, shapes, offsets), labels
+    def _open_reader(self) -> None:
+        """Labels (and shapes) into memory; the images mapped, copied out only when read."""
+        self._hold_labels(np.load(self.location / LABELS_FILE, allow_pickle=False))
+        name = PIXELS_FILE if self._varying else IMAGES_FILE
+        mapped = np.load(self.location / name, mmap_mode="r", allow_pickle=False)
+        self._images = mapped.view(np.ndarray)
+        if self._varying:
+            self._shapes = np.load(self.location / SHAPES_FILE, allow_pickle=False)
+            self._offsets = offsets_of(self._shapes)
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        mapped = self._memory_map()
-        return mapped.image(image_id), int(mapped.labels[image_id])
+        if self._shapes is None:
+            return self._images[image_id].copy(), self._label_list[image_id]
+        start, stop = self._offsets[image_id : image_id + 2].tolist()
+        image = self._images[start:stop].reshape(self._shapes[image_id].tolist())
+        return image.copy(), self._label_list[image_id]
 
-    def _read_ids(self, ids: npt.NDArray[np.int64]) -> tuple[ReadImages, Labels]:
-        mapped = self._memory_map()
-        if mapped.shapes is None:
-            return np.asarray(mapped.images[ids]), mapped.labels[ids]
-        return [mapped.image(image_id) for image_id in ids.tolist()], mapped.labels[ids]
+    def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
+        """One sequential read of the file (not the mapping): what reading a prefix costs."""
+        labels = self._labels[:n].copy()
+        if self._shapes is None:
+            return _read_npy_prefix(self.location / IMAGES_FILE, n, report), labels
+        shapes, offsets = self._shapes[:n], self._offsets[: n + 1]
+        pixels = _read_npy_prefix(self.location / PIXELS_FILE, int(offsets[-1]), ignore_progress)
+        return split_flat(pixels, shapes, offsets), labels
 
-    def _memory_map(self) -> _Mapped:
-        """Random access maps the file once and copies out only the rows asked for."""
-        if self._mapped is None:
-            name = PIXELS_FILE if self._varying else IMAGES_FILE
-            images = np.load(self.location / name, mmap_mode="r", allow_pickle=False)
-            labels = np.load(self.location / LABELS_FILE, allow_pickle=False)
-            shapes = (
-                np.load(self.location / SHAPES_FILE, allow_pickle=False) if self._varying else None
-            )
-            self._mapped = _Mapped(images, labels, shapes)
-        return self._mapped
+    def _read_ids(self, ids: npt.NDArray[np.int64], report: Progress) -> tuple[ReadImages, Labels]:
+        if self._shapes is None:
+            return self._images[ids], self._labels[ids]
+        return [self._read_one(image_id)[0] for image_id in ids.tolist()], self._labels[ids]
 
     def _close_readers(self) -> None:
-        self._mapped = None
+        self._images = np.empty((0, 0, 0, 0), dtype=np.uint8)
+        self._shapes = None
+        self._offsets = np.zeros(1, dtype=np.int64)
 
 
-def _read_npy_prefix(path: Path, n: int) -> Any:
-    """Read the header, then exactly the first ``n`` rows with one read call."""
+def _read_npy_prefix(path: Path, n: int, report: Progress) -> Any:
+    """Read the header, then exactly the first ``n`` rows, a few dozen rows at a time."""
     with open(path, "rb") as handle:
         shape, dtype = _read_npy_header(handle)
-        row = image_bytes(shape[1:]) * dtype.itemsize
-        data = np.fromfile(handle, dtype=np.uint8, count=n * row)
-    if data.size != n * row:
-        raise OSError(0, f"{path.name} is shorter than its header says")
-    return data.view(dtype).reshape((n, *shape[1:]))
+        out = np.empty((n, *shape[1:]), dtype=dtype)
+        flat = out.reshape(-1).view(np.uint8)
+        row = flat.size // max(1, n)
+        for start, stop in progress_chunks(n):
+            if handle.readinto(flat[start * row : stop * row].data) != (stop - start) * row:
+                raise OSError(0, f"{path.name} is shorter than its header says")
+            report(stop)
+    return out
 
 
 def _read_npy_header(handle: IO[bytes]) -> tuple[tuple[int, ...], np.dtype[Any]]:
@@ -148,27 +161,6 @@ def _read_npy_header(handle: IO[bytes]) -> tuple[tuple[int, ...], np.dtype[Any]]
 def _header_of(dtype: np.dtype[Any], shape: tuple[int, ...]) -> dict[str, Any]:
     """The ``.npy`` header of a C-ordered array."""
     return {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
-
-
-class _Mapped:
-    """The mapped images (or flat pixels) with labels, and shapes of a varying store."""
-
-    def __init__(
-        self, images: np.memmap[Any, Any], labels: Labels, shapes: npt.NDArray[np.int64] | None
-    ) -> None:
-        self.images = images
-        self.labels = labels
-        self.shapes = shapes
-        self.offsets = offsets_of(shapes) if shapes is not None else None
-
-    def image(self, image_id: int) -> Images:
-        """A copy of one image, out of the mapping."""
-        if self.shapes is None or self.offsets is None:
-            return np.array(self.images[image_id])
-        start, stop = self.offsets[image_id : image_id + 2].tolist()
-        pixels: Images = np.array(self.images[start:stop])
-        image: Images = pixels.reshape(self.shapes[image_id].tolist())
-        return image
 
 
 class _GrowingNpy:
