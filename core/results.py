@@ -4,6 +4,8 @@ The JSON is a contract other tools read (``"schema": "imgbench.results/1"``). Sa
 through a temp file and a rename so an interrupted save never leaves half a file where a
 good one was. Loading checks everything a reader relies on and says exactly what is
 wrong, so a corrupt, foreign or newer file is explained instead of crashing a view.
+Comparing two files claims "faster" or "slower" only where the samples differ beyond
+their noise (:func:`imgbench.core.stats.differ`); the ratio of medians alone is no claim.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import math
 import os
 import secrets
 import stat
-import statistics
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import __version__
 from .errors import ImgbenchError
+from .stats import differ, measurement_warnings, summarize
 
 SCHEMA_NAME = "imgbench.results"
 SCHEMA_VERSION = 1
@@ -29,7 +32,14 @@ SCHEMA = f"{SCHEMA_NAME}/{SCHEMA_VERSION}"
 
 # The names version 1 of the schema allows; kept here so reading a file needs no backend.
 BACKEND_NAMES = ("png", "lmdb", "hdf5", "raw")
-MEASURED_EXPERIMENTS = ("store_single", "read_single", "store_many", "read_many", "read_random")
+MEASURED_EXPERIMENTS = (
+    "store_single",
+    "read_single",
+    "store_many",
+    "open",
+    "read_many",
+    "read_random",
+)
 STATUSES = ("complete", "cancelled", "failed")
 CACHE_MODES = ("warm", "cold", "cold-unsupported")
 MAX_PROBLEMS_SHOWN = 3
@@ -40,19 +50,6 @@ class ResultsError(ImgbenchError):
 
 
 # -- numbers -------------------------------------------------------------------------------
-
-
-def summarize(samples: Sequence[float]) -> dict[str, float]:
-    """min, median, mean and sample stdev (0.0 for one sample) of timings in seconds."""
-    if not samples:
-        raise ValueError("cannot summarize no samples")
-    values = [float(value) for value in samples]
-    return {
-        "min_s": min(values),
-        "median_s": statistics.median(values),
-        "mean_s": statistics.fmean(values),
-        "stdev_s": statistics.stdev(values) if len(values) > 1 else 0.0,
-    }
 
 
 def measurement(
@@ -68,6 +65,11 @@ def measurement(
     bytes_allocated: int | None = None,
     verified: bool | None = None,
     cache: str = "warm",
+    sample_starts: Sequence[float] | None = None,
+    pressure: Mapping[str, Any] | None = None,
+    loops: int = 1,
+    cores: int | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One row of "measurements"; throughput is taken at the median sample.
 
@@ -75,10 +77,18 @@ def measurement(
     megabytes (1 MB = 10**6 bytes) of raw pixels, not of the store's bytes on disk, so
     every backend is measured against the same amount of data. A median of zero (a clock
     too coarse for the work) gives ``None`` rather than an infinite throughput.
+
+    ``samples_s`` are seconds per operation even when a fast one was timed ``loops`` times
+    in a row. ``sample_starts`` are wall-clock times (``time.time()``) of each sample's
+    start; ``pressure`` is :func:`imgbench.core.pressure.pressure_between`'s result and
+    ``cores`` the machine's, both for the "busy" warning. ``extra`` fields are added as
+    they are and may not replace one of the row's own.
     """
-    stats = summarize(samples_s)
+    if sample_starts is not None and len(sample_starts) != len(samples_s):
+        raise ValueError(f"{len(sample_starts)} sample starts for {len(samples_s)} samples")
+    stats = summarize(samples_s, seed=row_seed(backend, experiment, n, k))
     median = stats["median_s"]
-    return {
+    row: dict[str, Any] = {
         "backend": backend,
         "experiment": experiment,
         "n": int(n),
@@ -91,7 +101,24 @@ def measurement(
         "bytes_allocated": _int_or_none(bytes_allocated),
         "verified": None if verified is None else bool(verified),
         "cache": cache,
+        "loops": int(loops),
+        "warnings": measurement_warnings(stats, pressure, cores, samples=len(samples_s)),
     }
+    if sample_starts is not None:
+        row["sample_starts"] = [float(value) for value in sample_starts]
+    if pressure is not None:
+        row["pressure"] = dict(pressure)
+    clashes = sorted(set(extra or {}) & set(row))
+    if clashes:
+        raise ValueError(f"extra fields would replace the row's own: {', '.join(clashes)}")
+    row.update(extra or {})
+    return row
+
+
+def row_seed(backend: str, experiment: str, n: int, k: int) -> int:
+    """The bootstrap seed of a row: from its key, so a row's interval is the same in every
+    run and process (``hash`` of a string is not)."""
+    return zlib.crc32(f"{backend}|{experiment}|{n}|{k}".encode())
 
 
 def _int_or_none(value: int | None) -> int | None:
@@ -399,6 +426,47 @@ MEASUREMENT_FIELDS: dict[str, tuple[Check, str]] = {
     "verified": (_or_null(lambda value: isinstance(value, bool)), "true, false or null"),
     "cache": (_one_of(CACHE_MODES), "one of " + ", ".join(CACHE_MODES)),
 }
+PRESSURE_SOURCES = ("psi", "loadavg")
+
+
+def _is_share(value: Any) -> bool:
+    return _is_number(value) and 0 <= value <= 1
+
+
+def _is_pressure(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("source") in PRESSURE_SOURCES
+        and _or_null(_is_share)(value.get("cpu_some_share"))
+        and _or_null(_is_seconds)(value.get("load1"))  # a load average: a number >= 0
+        and _or_null(_is_positive_count)(value.get("cores"))
+    )
+
+
+def _is_warnings(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(warning, dict) and isinstance(warning.get("code"), str) for warning in value
+    )
+
+
+def _is_times(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_number(v) for v in value)
+
+
+# Fields written since the noise figures came; files written before them lack them.
+OPTIONAL_MEASUREMENT_FIELDS: dict[str, tuple[Check, str]] = {
+    "q1_s": (_is_seconds, "seconds (a number of at least 0)"),
+    "q3_s": (_is_seconds, "seconds (a number of at least 0)"),
+    "ci_low_s": (_is_seconds, "seconds (a number of at least 0)"),
+    "ci_high_s": (_is_seconds, "seconds (a number of at least 0)"),
+    "warnings": (_is_warnings, "a list of objects with a code"),
+    "loops": (_is_positive_count, "a whole number of at least 1"),
+    "sample_starts": (_is_times, "a list of times (numbers)"),
+    "pressure": (
+        _is_pressure,
+        "an object with source psi or loadavg, cpu_some_share 0..1, load1 and cores or null",
+    ),
+}
 
 
 def document_problems(document: dict[str, Any]) -> list[str]:
@@ -417,7 +485,17 @@ def document_problems(document: dict[str, Any]) -> list[str]:
         if not isinstance(row, dict):
             found.append(f"measurements[{index}] is {_kind(row)}, expected an object")
             continue
-        found += _field_problems(row, MEASUREMENT_FIELDS, prefix=f"measurements[{index}].")
+        found += _measurement_problems(row, prefix=f"measurements[{index}].")
+    return found
+
+
+def _measurement_problems(row: dict[str, Any], prefix: str) -> list[str]:
+    found = _field_problems(row, MEASUREMENT_FIELDS, prefix)
+    present = {key: check for key, check in OPTIONAL_MEASUREMENT_FIELDS.items() if key in row}
+    found += _field_problems(row, present, prefix)
+    starts, samples = row.get("sample_starts"), row.get("samples_s")
+    if isinstance(starts, list) and isinstance(samples, list) and len(starts) != len(samples):
+        found.append(f"{prefix}sample_starts has {len(starts)} times for {len(samples)} samples")
     return found
 
 
@@ -453,14 +531,18 @@ RowKey = tuple[str, str, int]  # (backend, experiment, n)
 ENVIRONMENT_FIELDS = ("python", "os", "cpu", "cores", "memory_bytes", "workdir_filesystem")
 ENVIRONMENT_LIBRARIES = ("liblmdb", "libhdf5")
 IGNORED_SETTINGS = frozenset({"workdir"})  # where the scratch lived does not change the data
+#: What may be said of B against A: a difference only where the samples show one.
+Verdict = Literal["faster", "slower", "same"]
 
 
 @dataclass(frozen=True)
 class ComparisonRow:
     """One (backend, experiment, n) measured in both files.
 
-    ``ratio`` is ``median_b / median_a``: above 1 means B took longer than A (B slower),
-    below 1 means B was faster. None when A's median is 0.
+    ``ratio`` is ``median_b / median_a``: above 1 means B took longer than A, below 1 that
+    B was quicker; None when A's median is 0. ``verdict`` is what may be claimed about B:
+    "faster" or "slower" only where the samples differ beyond their noise
+    (:func:`imgbench.core.stats.differ`), else "same", whatever the ratio.
     """
 
     backend: str
@@ -469,6 +551,7 @@ class ComparisonRow:
     median_a: float
     median_b: float
     ratio: float | None
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -484,18 +567,16 @@ class Comparison:
 
 
 def compare_documents(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
-    """Ratios of median times per (backend, experiment, n), and what else differs."""
-    medians_a, medians_b = _medians(a), _medians(b)
+    """Ratios of median times per (backend, experiment, n), verdicts, and what else differs."""
+    rows_a, rows_b = _rows_by_key(a), _rows_by_key(b)
     rows = tuple(
-        _compare_row(key, median, medians_b[key])
-        for key, median in medians_a.items()
-        if key in medians_b
+        _compare_row(key, row, rows_b[key]) for key, row in rows_a.items() if key in rows_b
     )
     sha_a = a.get("dataset", {}).get("sha256")
     return Comparison(
         rows=rows,
-        only_in_a=tuple(key for key in medians_a if key not in medians_b),
-        only_in_b=tuple(key for key in medians_b if key not in medians_a),
+        only_in_a=tuple(key for key in rows_a if key not in rows_b),
+        only_in_b=tuple(key for key in rows_b if key not in rows_a),
         same_data=sha_a is not None and sha_a == b.get("dataset", {}).get("sha256"),
         settings_differences=_differences(
             a.get("settings", {}), b.get("settings", {}), ignore=IGNORED_SETTINGS
@@ -504,17 +585,45 @@ def compare_documents(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
     )
 
 
-def _medians(document: dict[str, Any]) -> dict[RowKey, float]:
-    """Median seconds by (backend, experiment, n), in the document's order; first one wins."""
-    medians: dict[RowKey, float] = {}
+def _rows_by_key(document: dict[str, Any]) -> dict[RowKey, dict[str, Any]]:
+    """Measurements by (backend, experiment, n), in the document's order; first one wins."""
+    found: dict[RowKey, dict[str, Any]] = {}
     for row in document.get("measurements", []):
-        medians.setdefault((row["backend"], row["experiment"], row["n"]), float(row["median_s"]))
-    return medians
+        found.setdefault((row["backend"], row["experiment"], row["n"]), row)
+    return found
 
 
-def _compare_row(key: RowKey, median_a: float, median_b: float) -> ComparisonRow:
+#: Two runs of the same plan on one machine differ by up to this factor in a row (drift of a
+#: shared machine between runs, which no run's own samples can see), so only a larger ratio
+#: can be a difference. Measured on a 2-core VM with identical quick runs one after the
+#: other: up to 1.4x for operations of 10 ms and more, up to 1.8x below (each process lays
+#: out its memory and caches anew, and a few-millisecond operation feels it).
+RUN_TO_RUN_FACTOR = 1.5
+RUN_TO_RUN_FACTOR_FAST = 2.0
+FAST_S = 0.010
+#: A measurement with one of these warnings is too unsteady to support a claim.
+UNSTEADY = frozenset({"noisy", "busy", "few_samples"})
+
+
+def _compare_row(key: RowKey, row_a: dict[str, Any], row_b: dict[str, Any]) -> ComparisonRow:
+    median_a, median_b = float(row_a["median_s"]), float(row_b["median_s"])
     ratio = median_b / median_a if median_a > 0 else None
-    return ComparisonRow(*key, median_a=median_a, median_b=median_b, ratio=ratio)
+    verdict: Verdict = "same"
+    fast = min(median_a, median_b) < FAST_S
+    claimable = _steady(row_a) and _steady(row_b) and _beyond_run_to_run(ratio, fast)
+    if claimable and differ(row_a["samples_s"], row_b["samples_s"]):
+        verdict = "faster" if median_b < median_a else "slower"
+    return ComparisonRow(*key, median_a=median_a, median_b=median_b, ratio=ratio, verdict=verdict)
+
+
+def _steady(row: dict[str, Any]) -> bool:
+    warnings = row.get("warnings") or []
+    return not any(isinstance(w, dict) and w.get("code") in UNSTEADY for w in warnings)
+
+
+def _beyond_run_to_run(ratio: float | None, fast: bool) -> bool:
+    factor = RUN_TO_RUN_FACTOR_FAST if fast else RUN_TO_RUN_FACTOR
+    return ratio is not None and ratio > 0 and max(ratio, 1 / ratio) >= factor
 
 
 def _key_environment(document: dict[str, Any]) -> dict[str, Any]:

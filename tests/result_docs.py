@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
+
+from imgbench.core.results import measurement
 
 ALL_BACKENDS = ("png", "lmdb", "hdf5", "raw")
 ALL_EXPERIMENTS = ("store_single", "read_single", "store_many", "read_many", "read_random")
@@ -24,6 +27,8 @@ PER_IMAGE_S = {
     "raw": {"store_single": 2e-6, "read_single": 2e-6, "store_many": 1e-6, "read_many": 1e-6},
 }
 OVERHEAD_S = 2e-4
+#: Each row's samples, as shares of its median: a steady run, five samples within ±5%.
+SAMPLE_SHARES = (0.97, 0.99, 1.0, 1.02, 1.05)
 #: File bytes per image on disk (apparent size) and per-store overhead.
 BYTES_PER_IMAGE = {"png": 2_300, "lmdb": 3_150, "hdf5": 3_072, "raw": 3_072}
 STORE_OVERHEAD_BYTES = {"png": 0, "lmdb": 8_192, "hdf5": 4_000, "raw": 128}
@@ -50,21 +55,23 @@ def expected_sizes(backend: str, n: int) -> tuple[int, int]:
 def make_measurement(
     backend: str, experiment: str, n: int, *, k: int = 1_000, with_sizes: bool = True
 ) -> dict[str, Any]:
-    """One row as the engine writes it."""
+    """One row with the fields the engine wrote before the noise figures came (no interval,
+    quartiles, warnings, loops or pressure); :func:`with_noise_fields` adds them."""
     median = expected_median(backend, experiment, n, k)
     images = min(k, n) if experiment == "read_random" else n
     is_store = experiment.startswith("store")
     apparent, allocated = expected_sizes(backend, n) if is_store and with_sizes else (None, None)
+    samples = [median * share for share in SAMPLE_SHARES]
     return {
         "backend": backend,
         "experiment": experiment,
         "n": n,
         "k": images,
-        "samples_s": [median * 0.97, median, median * 1.05],
-        "min_s": median * 0.97,
+        "samples_s": samples,
+        "min_s": min(samples),
         "median_s": median,
-        "mean_s": median * 1.0067,
-        "stdev_s": median * 0.04,
+        "mean_s": statistics.fmean(samples),
+        "stdev_s": statistics.stdev(samples),
         "images_per_s": images / median,
         "mb_per_s": images * math.prod(SHAPE) / 1e6 / median,
         "bytes_apparent": apparent,
@@ -173,4 +180,36 @@ def with_times_scaled(doc: dict[str, Any], factors: dict[str, float]) -> dict[st
         row["samples_s"] = [sample * factor for sample in row["samples_s"]]
         row["images_per_s"] /= factor
         row["mb_per_s"] /= factor
+    return changed
+
+
+def rebuilt(row: dict[str, Any], samples: Sequence[float], **options: Any) -> dict[str, Any]:
+    """``row`` as :func:`imgbench.core.results.measurement` writes it today, with ``samples``.
+
+    ``options`` are measurement's own (``pressure``, ``cores``, ``loops``...)."""
+    return measurement(
+        row["backend"],
+        row["experiment"],
+        row["n"],
+        row["k"],
+        samples,
+        images=row["k"],
+        pixel_bytes=row["k"] * math.prod(SHAPE),
+        bytes_apparent=row["bytes_apparent"],
+        bytes_allocated=row["bytes_allocated"],
+        verified=row["verified"],
+        cache=row["cache"],
+        **options,
+    )
+
+
+def with_noise_fields(
+    doc: dict[str, Any], draw: Callable[[dict[str, Any]], Sequence[float]] | None = None
+) -> dict[str, Any]:
+    """A copy of ``doc`` whose rows carry today's fields; ``draw`` gives a row new samples."""
+    changed = copy.deepcopy(doc)
+    changed["measurements"] = [
+        rebuilt(row, draw(row) if draw else row["samples_s"], cores=8)
+        for row in changed["measurements"]
+    ]
     return changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -31,7 +32,9 @@ from result_docs import (
     ALL_BACKENDS,
     cancelled_document,
     make_document,
+    rebuilt,
     with_changes,
+    with_noise_fields,
     with_times_scaled,
 )
 
@@ -239,9 +242,11 @@ def test_comparison_of_the_same_setup_shows_ratios_in_words() -> None:
     text, _ = compare(doc_a, doc_b)
     assert "A = before.json" in text and "B = after.json" in text
     assert "Same data set" in text and "Same settings" in text and "Same environment" in text
-    assert "2.00x slower" in text and "2.00x faster" in text and "within 5%" in text
+    assert "2.00x slower" in text and "2.00x faster" in text and "no clear difference" in text
     png_line = next(line for line in text.splitlines() if "png" in line and "read many" in line)
     assert "2.00x" in png_line and "slower" in png_line
+    hdf5_line = next(line for line in text.splitlines() if "hdf5" in line and "read many" in line)
+    assert "1.00x" in hdf5_line and "no clear difference" in hdf5_line
 
 
 def test_comparison_colours_faster_green_and_slower_red() -> None:
@@ -301,3 +306,124 @@ def test_time_charts_come_in_both_scales_unless_one_is_asked_for() -> None:
     assert [log for _, log in both] == [False, True, False, True]
     assert all(chart.log_y for chart in charts_to_show(doc, True)[:2])
     assert not any(chart.log_y for chart in charts_to_show(doc, False))
+
+
+# -- noise: intervals, warnings, verdicts ---------------------------------------------------
+
+
+def noisy_document() -> dict[str, Any]:
+    """png and lmdb read many at n = 10 and 100: one steady, one scattered, one on a busy
+    machine, one with two samples."""
+    doc = with_noise_fields(
+        make_document(backends=("png", "lmdb"), experiments=("read_many",), cutoffs=(10, 100))
+    )
+    rows = doc["measurements"]  # png 10, lmdb 10, png 100, lmdb 100
+    rows[0] = rebuilt(rows[0], [0.010, 0.0101, 0.0099, 0.0100, 0.0102])
+    rows[1] = rebuilt(rows[1], [0.010, 0.014, 0.007, 0.011, 0.016])
+    psi = {"source": "psi", "cpu_some_share": 0.4, "load1": 3.0, "cores": 8}
+    rows[2] = rebuilt(rows[2], [0.020, 0.0201, 0.0199], pressure=psi)
+    rows[3] = rebuilt(rows[3], [0.030, 0.0301])
+    return doc
+
+
+def test_show_gives_each_median_its_interval() -> None:
+    text = document_text(noisy_document(), width=120)
+    png_10 = next(line for line in text.splitlines() if "png" in line and " 10 " in line)
+    assert "10.0 ms ±1%" in png_10
+    assert "±: half the 95% interval of the median" in text
+
+
+def test_show_lists_each_warning_in_words_under_the_table() -> None:
+    text = document_text(noisy_document(), width=120)
+    table, _, after = text.partition("Warnings (! after the backend in the table):")
+    assert after, "no warnings section"
+    lmdb_10 = next(line for line in table.splitlines() if "lmdb" in line and " 10 " in line)
+    png_10 = next(line for line in table.splitlines() if "png" in line and " 10 " in line)
+    assert "lmdb !" in lmdb_10 and "!" not in png_10
+    assert "!: warnings below" in table
+    warnings = after.split("Median time")[0]  # up to the first chart
+    assert "noisy — other work on the machine" in warnings
+    assert "lmdb read many n=10: the 95% interval is ±" in warnings
+    assert "busy — other programs" in warnings
+    assert "png read many n=100: tasks waited for a CPU during 40% of the run" in warnings
+    assert "few samples — " in warnings and "lmdb read many n=100: only 2 timed samples" in warnings
+    assert warnings.index("busy") < warnings.index("noisy")  # in the order of the table
+
+
+def test_a_warning_shared_by_every_measurement_is_said_once() -> None:
+    doc = with_noise_fields(make_document(cutoffs=(10, 100)), lambda row: row["samples_s"][:2])
+    text = document_text(doc, width=120)
+    assert text.count("only 2 timed samples") == 1
+    assert "every measurement: only 2 timed samples" in text
+
+
+def test_files_from_before_the_noise_figures_show_plain_medians_and_no_warnings() -> None:
+    text = document_text(make_document(cutoffs=CUTOFFS))
+    assert "±" not in text and "Warnings" not in text
+    assert "3.20 ms" in text
+
+
+def test_one_sample_shows_no_interval() -> None:
+    doc = with_noise_fields(make_document(cutoffs=(10,)), lambda row: row["samples_s"][:1])
+    text = document_text(doc, width=120)
+    assert "±" not in text.split("Warnings")[0]
+    assert "only 1 timed sample" in text
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_noise_figures_and_warnings_fit_the_terminal(width: int) -> None:
+    doc = with_noise_fields(
+        make_document(cutoffs=(10, 1_000, 100_000)), lambda row: row["samples_s"][:2]
+    )
+    doc["measurements"][0] = rebuilt(doc["measurements"][0], [0.01, 0.02, 0.04])
+    text = document_text(doc, width=width)
+    assert widest_line(text) <= width
+    table = text.split("Warnings")[0]
+    assert "100k" in table and "png !" in table and "±75%" in table  # n short, the mark kept
+
+
+def test_summary_shows_the_interval_of_each_median() -> None:
+    console = recording()
+    render_summary(noisy_document(), console)
+    text = console.export_text()
+    assert "20.0 ms ±0.5%" in text and "30.1 ms ±0.2%" in text  # n = 100, the largest
+
+
+def compare_text(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> str:
+    text, _ = compare(doc_a, doc_b)
+    return text
+
+
+def test_a_document_compared_with_itself_claims_nothing() -> None:
+    doc = with_noise_fields(make_document(cutoffs=CUTOFFS))
+    text = compare_text(doc, doc)
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert len(rows) == len(doc["measurements"])
+    assert all("no clear difference" in row and "1.00x" in row for row in rows)
+    assert "within what two runs of one plan on one machine" in text
+
+
+def test_runs_of_one_noisy_distribution_get_no_faster_or_slower() -> None:
+    rng = np.random.default_rng(7)
+
+    def noisy(row: dict[str, Any]) -> list[float]:
+        return (row["median_s"] * rng.lognormal(0, 0.3, 6)).tolist()
+
+    doc_a = with_noise_fields(make_document(cutoffs=CUTOFFS), noisy)
+    doc_b = with_noise_fields(make_document(cutoffs=CUTOFFS), noisy)
+    text = compare_text(doc_a, doc_b)
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert len(rows) == len(doc_a["measurements"])
+    assert all("no clear difference" in row for row in rows)  # whatever the ratio
+    assert not re.search(r"\d\.\d+x (faster|slower)", text)
+    assert any(re.search(r"(0\.[0-7]\d|1\.[3-9]\d)x", line) for line in rows)  # ratios far off 1
+
+
+def test_clearly_separated_runs_get_the_right_words_and_colours() -> None:
+    doc_a = make_document(backends=("png", "lmdb"), cutoffs=(10,))
+    doc_b = with_times_scaled(doc_a, {"png": 2.5, "lmdb": 0.4})
+    text, styled = compare(doc_a, doc_b, colour=True)
+    png_line = next(line for line in text.splitlines() if "png" in line and "read many" in line)
+    lmdb_line = next(line for line in text.splitlines() if "lmdb" in line and "read many" in line)
+    assert "2.50x slower" in png_line and "2.50x faster" in lmdb_line
+    assert "\x1b[31m2.50x slower" in styled and "\x1b[32m2.50x faster" in styled

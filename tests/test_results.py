@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import imgbench.core
@@ -26,8 +27,8 @@ from imgbench.core.results import (
     load_document,
     measurement,
     save_document,
-    summarize,
 )
+from result_docs import make_document, rebuilt, with_noise_fields
 
 CREATED = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -99,28 +100,7 @@ def _load_error(path: Path) -> str:
     return reason
 
 
-# --- summarize and measurement ------------------------------------------------------------
-
-
-def test_summarize_four_samples() -> None:
-    stats = summarize([4.0, 1.0, 3.0, 2.0])
-    assert stats["min_s"] == 1.0
-    assert stats["median_s"] == 2.5
-    assert stats["mean_s"] == 2.5
-    assert stats["stdev_s"] == pytest.approx(1.2909944, rel=1e-6)  # sample, not population
-
-
-def test_summarize_one_sample_has_zero_stdev() -> None:
-    assert summarize([0.5]) == {"min_s": 0.5, "median_s": 0.5, "mean_s": 0.5, "stdev_s": 0.0}
-
-
-def test_summarize_odd_count_median_is_middle_value() -> None:
-    assert summarize([9.0, 1.0, 2.0])["median_s"] == 2.0
-
-
-def test_summarize_refuses_no_samples() -> None:
-    with pytest.raises(ValueError):
-        summarize([])
+# --- measurement ---------------------------------------------------------------------------
 
 
 def test_measurement_throughput_uses_the_median() -> None:
@@ -147,6 +127,66 @@ def test_measurement_keeps_bytes_verified_and_cache() -> None:
     assert (row["bytes_apparent"], row["bytes_allocated"]) == (10, 4096)
     assert row["verified"] is False
     assert row["cache"] == "cold-unsupported"
+
+
+def test_measurement_has_the_noise_figures() -> None:
+    row = _row(samples=[0.2, 0.1, 0.3, 0.25, 0.15])
+    assert row["median_s"] == 0.2
+    assert row["q1_s"] == pytest.approx(0.15) and row["q3_s"] == pytest.approx(0.25)
+    assert row["min_s"] <= row["ci_low_s"] <= 0.2 <= row["ci_high_s"] <= 0.3
+    assert row["loops"] == 1
+    assert [w["code"] for w in row["warnings"]] == ["noisy"]  # ±50%: a very wide interval
+
+
+def test_measurement_interval_is_the_same_in_every_run() -> None:
+    samples = [0.1 + 0.01 * (i % 7) for i in range(30)]
+    assert _row(samples=samples) == _row(samples=samples)
+    other_key = _row("png", samples=samples)
+    assert (other_key["ci_low_s"], other_key["ci_high_s"]) != (None, None)
+
+
+def test_measurement_keeps_starts_pressure_loops_and_extra_fields() -> None:
+    pressure = {"source": "psi", "cpu_some_share": 0.3, "load1": 2.0, "cores": 4}
+    row = _row(
+        samples=[0.1, 0.1, 0.1],
+        sample_starts=[1700000000.0, 1700000000.5, 1700000001.0],
+        pressure=pressure,
+        loops=64,
+        cores=4,
+        extra={"ids_seed": [0, 100, 1], "order": "rotated"},
+    )
+    assert row["sample_starts"] == [1700000000.0, 1700000000.5, 1700000001.0]
+    assert row["pressure"] == pressure and row["pressure"] is not pressure
+    assert row["loops"] == 64
+    assert (row["ids_seed"], row["order"]) == ([0, 100, 1], "rotated")
+    assert row["warnings"] == [{"code": "busy", "source": "psi", "cpu_some_share": 0.3}]
+
+
+def test_measurement_without_starts_or_pressure_leaves_them_out() -> None:
+    row = _row()
+    assert "sample_starts" not in row and "pressure" not in row
+
+
+def test_measurement_warns_of_a_busy_machine_by_load_average_and_of_few_samples() -> None:
+    pressure = {"source": "loadavg", "cpu_some_share": None, "load1": 6.0, "cores": None}
+    row = _row(samples=[0.1, 0.1], pressure=pressure, cores=2)
+    assert [w["code"] for w in row["warnings"]] == ["busy", "few_samples"]
+
+
+def test_measurement_refuses_starts_that_do_not_match_the_samples() -> None:
+    with pytest.raises(ValueError, match="2 sample starts for 3 samples"):
+        _row(sample_starts=[1.0, 2.0])
+
+
+def test_measurement_refuses_extra_fields_that_replace_its_own() -> None:
+    with pytest.raises(ValueError, match="median_s, warnings"):
+        _row(extra={"warnings": [], "median_s": 0.0, "order": 1})
+
+
+def test_measurement_of_opening_a_reader_is_a_valid_row(tmp_path: Path) -> None:
+    row = _row("lmdb", "open", 100, verified=True)
+    path = _save(tmp_path, _document(measurements=[row]))
+    assert load_document(path)["measurements"][0]["experiment"] == "open"
 
 
 def test_measurement_turns_numpy_integers_into_plain_ones(tmp_path: Path) -> None:
@@ -538,6 +578,56 @@ def test_load_accepts_extra_fields_and_a_missing_notes(tmp_path: Path) -> None:
     assert loaded["notes"] == []
 
 
+def test_load_reads_files_written_before_the_noise_figures(tmp_path: Path) -> None:
+    old = make_document()
+    assert "ci_low_s" not in old["measurements"][0] and "warnings" not in old["measurements"][0]
+    assert load_document(_write(tmp_path / "r.json", old)) == old
+
+
+def test_load_round_trips_the_noise_figures(tmp_path: Path) -> None:
+    pressure = {"source": "loadavg", "cpu_some_share": None, "load1": 0.7, "cores": 8}
+    document = with_noise_fields(make_document())
+    document["measurements"][0] = rebuilt(
+        document["measurements"][0],
+        [0.1, 0.2],
+        sample_starts=[1.0, 2.0],
+        pressure=pressure,
+        loops=3,
+        extra={"order": {"kind": "permutation", "seed": [0, 10, 1]}},
+    )
+    path = _save(tmp_path, document)
+    assert load_document(path) == document
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("ci_low_s", -1.0, "seconds"),
+        ("q3_s", "slow", "seconds"),
+        ("warnings", {"code": "noisy"}, "a list of objects with a code"),
+        ("warnings", [{"ci": 0.3}], "a list of objects with a code"),
+        ("loops", 0, "a whole number of at least 1"),
+        ("sample_starts", [1.0, "later", 3.0, 4.0, 5.0], "a list of times"),
+        ("pressure", {"source": "guess"}, "source psi or loadavg"),
+        ("pressure", {"source": "psi", "cpu_some_share": 1.5}, "cpu_some_share 0..1"),
+    ],
+)
+def test_load_checks_the_noise_figures_when_present(
+    tmp_path: Path, field: str, value: Any, expected: str
+) -> None:
+    document = with_noise_fields(make_document())
+    document["measurements"][1][field] = value
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert f"measurements[1].{field} is " in message and expected in message
+
+
+def test_load_refuses_sample_starts_that_do_not_match_the_samples(tmp_path: Path) -> None:
+    document = with_noise_fields(make_document())
+    document["measurements"][0]["sample_starts"] = [1.0, 2.0]
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert "measurements[0].sample_starts has 2 times for 5 samples" in message
+
+
 def test_load_accepts_a_z_suffixed_time(tmp_path: Path) -> None:
     document = _document()
     document["created"] = "2024-05-06T07:08:09Z"
@@ -561,9 +651,14 @@ def test_compare_ratios_are_b_over_a() -> None:
     )
     comparison = compare_documents(a, b)
     assert isinstance(comparison, Comparison)
+    # one sample a side shows no spread: the ratios stand, no difference is claimed
     assert comparison.rows == (
-        ComparisonRow("png", "store_many", 10, median_a=2.0, median_b=3.0, ratio=1.5),
-        ComparisonRow("lmdb", "read_many", 10, median_a=1.0, median_b=0.5, ratio=0.5),
+        ComparisonRow(
+            "png", "store_many", 10, median_a=2.0, median_b=3.0, ratio=1.5, verdict="same"
+        ),
+        ComparisonRow(
+            "lmdb", "read_many", 10, median_a=1.0, median_b=0.5, ratio=0.5, verdict="same"
+        ),
     )
     assert comparison.only_in_a == () and comparison.only_in_b == ()
 
@@ -630,3 +725,72 @@ def test_compare_identical_documents_has_no_differences() -> None:
     assert comparison.environment_differences == ()
     assert all(row.ratio == 1.0 for row in comparison.rows)
     assert len(comparison.rows) == 2
+
+
+def _verdicts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, int]:
+    verdicts = [row.verdict for row in compare_documents(a, b).rows]
+    return {verdict: verdicts.count(verdict) for verdict in set(verdicts)}
+
+
+def test_compare_a_document_with_itself_claims_no_difference() -> None:
+    document = with_noise_fields(make_document())
+    assert _verdicts(document, document) == {"same": len(document["measurements"])}
+
+
+def test_compare_runs_of_one_noisy_distribution_claims_no_difference() -> None:
+    """Two runs of the same thing on a noisy machine: medians differ, nothing is claimed.
+
+    Each row has 2 to 12 samples with a spread of about ±25%. Per row a false claim has a
+    chance of about 1% (tests/test_stats.py checks the rate), so the seed is fixed.
+    """
+    rng = np.random.default_rng(2025)
+
+    def noisy(row: dict[str, Any]) -> list[float]:
+        size = int(rng.integers(2, 13))
+        return (row["median_s"] * rng.lognormal(0, 0.25, size)).tolist()
+
+    a, b = with_noise_fields(make_document(), noisy), with_noise_fields(make_document(), noisy)
+    comparison = compare_documents(a, b)
+    ratios = [row.ratio for row in comparison.rows if row.ratio is not None]
+    assert max(ratios) / min(ratios) > 2  # the medians alone would tell a story
+    assert _verdicts(a, b) == {"same": len(a["measurements"])}
+
+
+def test_compare_clearly_separated_samples_gets_the_direction_right() -> None:
+    rng = np.random.default_rng(3)
+
+    def steady(scale: float) -> Any:
+        return lambda row: (row["median_s"] * scale * rng.uniform(0.98, 1.02, 8)).tolist()
+
+    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
+    slower = with_noise_fields(make_document(backends=("png",)), steady(2.5))
+    faster = with_noise_fields(make_document(backends=("png",)), steady(0.4))
+    assert _verdicts(a, slower) == {"slower": len(a["measurements"])}
+    assert _verdicts(a, faster) == {"faster": len(a["measurements"])}
+    assert all(row.ratio and row.ratio > 2 for row in compare_documents(a, slower).rows)
+
+
+def test_a_difference_within_what_two_runs_differ_by_is_no_claim() -> None:
+    """1.3x apart with tight samples: real within each run, but two runs of one plan on
+    one machine differ by that much, so compare claims nothing."""
+    rng = np.random.default_rng(4)
+
+    def steady(scale: float) -> Any:
+        return lambda row: (row["median_s"] * scale * rng.uniform(0.99, 1.01, 12)).tolist()
+
+    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
+    b = with_noise_fields(make_document(backends=("png",)), steady(1.3))
+    assert _verdicts(a, b) == {"same": len(a["measurements"])}
+
+
+def test_a_noisy_row_supports_no_claim() -> None:
+    rng = np.random.default_rng(5)
+
+    def steady(scale: float) -> Any:
+        return lambda row: (row["median_s"] * scale * rng.uniform(0.98, 1.02, 8)).tolist()
+
+    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
+    b = with_noise_fields(make_document(backends=("png",)), steady(3.0))
+    for row in b["measurements"]:
+        row["warnings"] = [{"code": "noisy", "ci_half_width_share": 0.3, "iqr_share": 0.4}]
+    assert _verdicts(a, b) == {"same": len(a["measurements"])}

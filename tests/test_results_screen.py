@@ -18,7 +18,13 @@ from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog, PathDialog
 from imgbench.tui.report import WIDE_TABLE
 from imgbench.tui.results_screen import ChartView, ResultsScreen, merged_document
-from result_docs import cancelled_document, make_document, with_times_scaled
+from result_docs import (
+    cancelled_document,
+    make_document,
+    rebuilt,
+    with_noise_fields,
+    with_times_scaled,
+)
 
 SIZES = [(80, 24), (160, 48)]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -244,7 +250,8 @@ async def test_compare_shows_ratios_and_both_runs_on_the_time_charts(
         assert len(rows) == len(document["measurements"])
         lmdb = [row for row in rows if row[0] == "lmdb"]
         assert lmdb and all(row[5] == "2.00x" and row[6] == "2.00x slower" for row in lmdb)
-        assert all(row[5] == "1.00x" for row in rows if row[0] != "lmdb")
+        others = [row for row in rows if row[0] != "lmdb"]
+        assert all(row[5] == "1.00x" and row[6] == "no clear difference" for row in others)
 
         await show_tab(pilot, 0)
         drawn = canvas(screen.query_one("#chart-time-store_many", ChartView))
@@ -336,3 +343,66 @@ def test_merged_document_keeps_both_runs_apart() -> None:
     labels = {row["backend"] for row in merged["measurements"]}
     assert labels == {"png (A)", "raw (A)", "lmdb (B)"}
     assert len(merged["measurements"]) == len(a["measurements"]) + len(b["measurements"])
+
+
+def document_with_warnings() -> dict[str, Any]:
+    """Steady rows, but lmdb read many at n = 10 is noisy and png's at n = 100 was busy."""
+    doc = with_noise_fields(make_document(cutoffs=(10, 100)))
+    for index, row in enumerate(doc["measurements"]):
+        if (row["backend"], row["experiment"], row["n"]) == ("lmdb", "read_many", 10):
+            doc["measurements"][index] = rebuilt(row, [0.010, 0.014, 0.007, 0.011, 0.016])
+        if (row["backend"], row["experiment"], row["n"]) == ("png", "read_many", 100):
+            busy = {"source": "loadavg", "cpu_some_share": None, "load1": 12.0, "cores": 8}
+            doc["measurements"][index] = rebuilt(row, row["samples_s"], pressure=busy)
+    return doc
+
+
+def table_texts(table: DataTable[Any]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_the_table_marks_warnings_and_says_them_for_the_row_under_the_cursor() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_results(document_with_warnings(), None)
+        await pilot.pause()
+        screen = await show_tab(pilot, 8)
+        table = screen.query_one("#measurements", DataTable)
+        rows = table_texts(table)
+        marked = [index for index, row in enumerate(rows) if row[0].endswith(" !")]
+        assert [rows[i][:3] for i in marked] == [
+            ["png !", "read many", "100"],
+            ["lmdb !", "read many", "10"],
+        ]
+        assert all("±" in row[3] for row in rows)  # every median has its interval
+
+        box = screen.query_one("#row-warnings", Static)
+        assert box.display and box.region.bottom <= 23, "the words run into the footer"
+        assert "2 measurements carry warnings" in str(box.render())
+        table.focus()
+        table.move_cursor(row=marked[0])
+        await pilot.pause()
+        assert "png read many n=100: busy: the load average was 12.0 on 8 cores" in str(
+            box.render()
+        )
+        await pilot.press("down")  # an unmarked row: back to where the warnings are
+        await pilot.pause()
+        assert "2 measurements carry warnings" in str(box.render())
+        table.move_cursor(row=marked[1])
+        await pilot.pause()
+        words = str(box.render())
+        assert "lmdb read many n=10: noisy: the 95% interval is ±" in words
+        assert box.region.bottom <= 23
+
+
+async def test_the_warning_words_stay_hidden_when_no_row_has_any(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    app = make_app(saved(tmp_path, with_noise_fields(document)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await show_tab(pilot, 8)
+        assert not screen.query_one("#row-warnings", Static).display
+        rows = table_texts(screen.query_one("#measurements", DataTable))
+        assert not any("!" in row[0] for row in rows)

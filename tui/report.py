@@ -7,13 +7,14 @@ charts keep distinct markers per series, so they read without colour).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotext as plt
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -34,20 +35,34 @@ from imgbench.core.charts import (
     format_ratio,
     format_seconds,
     largest_n_medians,
+    measurement_rows,
     table_rows,
 )
 from imgbench.core.results import Comparison, ComparisonRow
+from imgbench.core.stats import half_interval_share
+
+from .warnings_text import format_share, warning_words
 
 __all__ = [
+    "TableLine",
+    "WarningGroup",
     "chart_canvas",
     "comparison_table",
     "draw_chart",
+    "interval_text",
     "measurement_table",
+    "median_text",
     "render_chart",
     "render_comparison",
     "render_document",
     "render_header",
     "render_summary",
+    "render_warnings",
+    "styled_cell",
+    "table_lines",
+    "verdict_style",
+    "verdict_words",
+    "warning_groups",
 ]
 
 STATUS_STYLES = {"complete": "bold green", "cancelled": "bold yellow", "failed": "bold red"}
@@ -57,14 +72,25 @@ SERIES_COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "oran
 LINE_MARKERS = {"png": "•", "lmdb": "x", "hdf5": "+", "raw": "o"}
 SERIES_LINE_MARKERS = ("•", "x", "+", "o", "*", "#", "=", "%")
 BAR_MARKERS = ("█", "▒", "░", "▓", "#", "=", "%", "+")
-#: Ratios this close to 1 are within run-to-run noise and shown uncoloured ("within 5%").
-SAME_WITHIN = 0.05
+VERDICT_STYLES = {"faster": "green", "slower": "red"}
+NO_CLEAR_DIFFERENCE = "no clear difference"
+SAME_NOTE = (
+    f"{NO_CLEAR_DIFFERENCE}: the ratio is within what two runs of one plan on one machine "
+    "differ by (1.5x; 2x under 10 ms), a row was noisy or busy, or the samples overlap "
+    "(95% intervals of the median and a rank test)"
+)
 CHART_HEIGHT = 20
 #: Rows of a plotext figure that are not plot area: title, frame, tick labels, axis labels.
 FRAME_ROWS = 5
 #: Below this many columns the measurements table drops k, min and stdev.
 WIDE_TABLE = 120  # the wide table needs about 115 columns with six-digit n and k
 COMPACT_COLUMNS = ("backend", "experiment", "n", "median", "images/s", "MB/s", "disk", "verified")
+#: After the backend's name, it marks a measurement with warnings. The backend column has
+#: room for it (its header is wider than the names), so even 80 columns keep the mark.
+WARNING_MARK = "!"
+MEDIAN_COLUMN = TABLE_COLUMNS.index("median")
+INTERVAL_NOTE = "±: half the 95% interval of the median"
+MARK_NOTE = f"{WARNING_MARK}: warnings below"
 SHA_SHOWN = 12
 
 
@@ -82,6 +108,7 @@ def render_document(
     render_header(doc, console)
     console.print()
     console.print(measurement_table(doc, width=console.width))
+    render_warnings(doc, console)
     chart_width = max(40, min(width, console.width))
     for chart in charts_to_show(doc, log):
         console.print()
@@ -122,6 +149,10 @@ def _line(label: str, value: str, style: str = "") -> Text:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _strings(value: Any) -> list[str]:
@@ -215,13 +246,87 @@ def describe_environment(environment: Mapping[str, Any]) -> str:
 # -- tables -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TableLine:
+    """One measurement as the tables show it: ``cells`` in the order of ``TABLE_COLUMNS``
+    (the median with its interval), a label that names it, and its warnings."""
+
+    cells: tuple[str, ...]
+    label: str
+    warnings: tuple[Mapping[str, Any], ...]
+    has_interval: bool
+    n: int
+
+    def shown(self, columns: Sequence[str], *, compact: bool) -> list[str]:
+        """The cells of ``columns``; compact tables write n as "10k" to fit 80 columns."""
+        cells = [self.cells[TABLE_COLUMNS.index(column)] for column in columns]
+        if compact and "n" in columns:
+            cells[list(columns).index("n")] = format_count(self.n)
+        return cells
+
+
+def table_lines(doc: Document) -> list[TableLine]:
+    """Every usable measurement in the table's order (that of ``table_rows``)."""
+    found = []
+    for entry in _list(doc.get("measurements")):
+        one = {"measurements": [entry]}
+        parsed, cells = measurement_rows(one), table_rows(one)
+        if parsed:
+            found.append((parsed[0], _table_line(parsed[0], cells[0], entry)))
+    found.sort(
+        key=lambda pair: (
+            backend_rank(pair[0].backend),
+            experiment_rank(pair[0].experiment),
+            pair[0].n,
+        )
+    )
+    return [line for _, line in found]
+
+
+def _table_line(row: Row, cells: tuple[str, ...], entry: Mapping[str, Any]) -> TableLine:
+    warnings = tuple(w for w in _list(entry.get("warnings")) if isinstance(w, Mapping))
+    interval = interval_text(entry)
+    median = cells[MEDIAN_COLUMN] + interval
+    shown = (*cells[:MEDIAN_COLUMN], median, *cells[MEDIAN_COLUMN + 1 :])
+    label = f"{row.backend} {experiment_label(row.experiment)} n={format_count(row.n)}"
+    return TableLine(shown, label, warnings, has_interval=bool(interval), n=row.n)
+
+
+def median_text(entry: Mapping[str, Any]) -> str:
+    """The median with half its 95% interval as a share of it: "1.23 ms ±4%"."""
+    median = entry.get("median_s")
+    seconds = median if isinstance(median, (int, float)) and not isinstance(median, bool) else None
+    return format_seconds(seconds) + interval_text(entry)
+
+
+def interval_text(entry: Mapping[str, Any]) -> str:
+    """The " ±4%" after a median; nothing for an old file, or for one sample (its interval
+    is that sample, and "±0%" would claim a precision never measured)."""
+    samples = entry.get("samples_s")
+    share = half_interval_share(entry)
+    if share is None or not isinstance(samples, list) or len(samples) < 2:
+        return ""
+    return f" ±{format_share(share)}"
+
+
 def measurement_table(doc: Document, *, width: int = 120) -> Table:
-    """Every measurement, one row each, a rule between backends; fewer columns when narrow."""
+    """Every measurement, one row each, a rule between backends; fewer columns when narrow.
+
+    A ``!`` after the backend marks measurements with warnings; the words follow the
+    table (:func:`render_warnings`).
+    """
     wide = width >= WIDE_TABLE
+    lines = table_lines(doc)
     shown = TABLE_COLUMNS if wide else COMPACT_COLUMNS
+    notes = [
+        *([INTERVAL_NOTE] if any(line.has_interval for line in lines) else []),
+        *([MARK_NOTE] if any(line.warnings for line in lines) else []),
+    ]
     table = Table(
         title="Measurements" if wide else "Measurements (a wider terminal shows k, min and stdev)",
         title_justify="left",
+        caption=" · ".join(notes) or None,
+        caption_justify="left",
         header_style="bold",
         box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
         pad_edge=wide,
@@ -231,22 +336,73 @@ def measurement_table(doc: Document, *, width: int = 120) -> Table:
     for column in shown:
         numeric = column in TABLE_NUMERIC_COLUMNS
         table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
-    rows = table_rows(doc)
-    if not rows:
+    if not lines:
         table.add_row("no measurements", *[""] * (len(shown) - 1))
         return table
-    picks = [TABLE_COLUMNS.index(column) for column in shown]
-    for index, cells in enumerate(rows):
-        last_of_backend = index + 1 == len(rows) or rows[index + 1][0] != cells[0]
-        table.add_row(
-            *(_styled_cell(cells[i], TABLE_COLUMNS[i]) for i in picks), end_section=last_of_backend
-        )
+    for index, line in enumerate(lines):
+        last_of_backend = index + 1 == len(lines) or lines[index + 1].cells[0] != line.cells[0]
+        values = line.shown(shown, compact=not wide)
+        cells = [
+            styled_cell(value, column, line) for value, column in zip(values, shown, strict=True)
+        ]
+        table.add_row(*cells, end_section=last_of_backend)
     return table
 
 
-def _styled_cell(value: str, column: str) -> Text:
+def styled_cell(value: str, column: str, line: TableLine) -> Text:
+    """A cell as both front ends show it: a failed check in red, the warning mark after
+    the backend's name."""
+    if column == "backend" and line.warnings:
+        return Text.assemble(value, (f" {WARNING_MARK}", "bold yellow"))
     failed = column == "verified" and value == "NO"
     return Text(value, style="bold red" if failed else "")
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """The warnings of one kind: its title and shared advice, then what each measurement
+    showed (measurements that showed the same thing share a line)."""
+
+    title: str
+    advice: str
+    seen: tuple[tuple[str, str], ...]  # (which measurements, what they showed)
+
+
+def warning_groups(doc: Document) -> list[WarningGroup]:
+    """Every warning of the document, grouped so the advice is said once per kind."""
+    lines = table_lines(doc)
+    kinds: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for line in lines:
+        for warning in line.warnings:
+            words = warning_words(warning)
+            seen = kinds.setdefault((words.title, words.advice), {})
+            seen.setdefault(words.seen, []).append(line.label)
+    return [
+        WarningGroup(
+            title, advice, tuple((_labels(found, len(lines)), what) for what, found in seen.items())
+        )
+        for (title, advice), seen in kinds.items()
+    ]
+
+
+def _labels(labels: list[str], total: int) -> str:
+    return "every measurement" if len(labels) == total > 1 else ", ".join(labels)
+
+
+def render_warnings(doc: Document, console: Console) -> None:
+    """The warnings of the measurements marked ``!``, in words, under the table."""
+    groups = warning_groups(doc)
+    if not groups:
+        return
+    console.print(
+        Text(f"Warnings ({WARNING_MARK} after the backend in the table):", style="bold yellow")
+    )
+    for group in groups:
+        advice = f" — {group.advice}" if group.advice else ""
+        console.print(Padding(Text.assemble((group.title, "bold yellow"), advice), (0, 0, 0, 2)))
+        for labels, seen in group.seen:
+            line = Text.assemble((labels, "bold"), f": {seen}" if seen else "")
+            console.print(Padding(line, (0, 0, 0, 4)))
 
 
 def render_summary(doc: Document, console: Console) -> None:
@@ -274,8 +430,14 @@ def render_summary(doc: Document, console: Console) -> None:
         table.add_column(f"disk{where}", justify="right")
     backends = sorted({backend for backend, _ in at_largest}, key=backend_rank)
     fastest = {e: _fastest(at_largest, e) for e in experiments}
+    entries = _entries_by_key(doc)
     for backend in backends:
-        cells = [_summary_cell(at_largest.get((backend, e)), fastest[e]) for e in experiments]
+        cells = [
+            _summary_cell(
+                at_largest.get((backend, e)), fastest[e], entries.get((backend, e, largest[e]))
+            )
+            for e in experiments
+        ]
         if sized:
             cells.append(_disk_cell(at_largest.get((backend, "store_many"))))
         table.add_row(backend, *cells)
@@ -291,13 +453,24 @@ def _fastest(at_largest: Mapping[tuple[str, str], Row], experiment: str) -> floa
     return min(medians) if medians else None
 
 
-def _summary_cell(row: Row | None, fastest: float | None) -> Text:
+def _entries_by_key(doc: Document) -> dict[tuple[Any, Any, Any], Mapping[str, Any]]:
+    """The document's measurements by (backend, experiment, n); the last one wins, as in
+    ``largest_n_medians``."""
+    found: dict[tuple[Any, Any, Any], Mapping[str, Any]] = {}
+    for entry in _list(doc.get("measurements")):
+        if isinstance(entry, Mapping):
+            found[(entry.get("backend"), entry.get("experiment"), entry.get("n"))] = entry
+    return found
+
+
+def _summary_cell(row: Row | None, fastest: float | None, entry: Mapping[str, Any] | None) -> Text:
     if row is None or row.median_s is None:
         return Text(MISSING, style="dim")
+    median = median_text(entry) if entry is not None else format_seconds(row.median_s)
     if row.verified is False:
-        return Text(f"{format_seconds(row.median_s)} NOT VERIFIED", style="bold red")
+        return Text(f"{median} NOT VERIFIED", style="bold red")
     style = "bold green" if row.median_s == fastest else ""
-    return Text(format_seconds(row.median_s), style=style)
+    return Text(median, style=style)
 
 
 def _disk_cell(row: Row | None) -> Text:
@@ -438,6 +611,8 @@ def render_comparison(
     _render_sameness(doc_a, doc_b, comparison, console)
     console.print()
     console.print(comparison_table(comparison))
+    if any(row.verdict == "same" for row in comparison.rows):
+        console.print(Text(SAME_NOTE, style="dim"))
     _render_one_sided(comparison, console)
 
 
@@ -481,7 +656,8 @@ def _render_differences(
 
 
 def comparison_table(comparison: Comparison) -> Table:
-    """B's median over A's per measurement: below 1 (green) B is faster, above 1 (red) slower."""
+    """B's median over A's per measurement; "faster" (green) or "slower" (red) only where
+    the samples differ beyond their noise, whatever the ratio."""
     table = Table(
         title="Median time, B over A (below 1: B faster)",
         title_justify="left",
@@ -507,8 +683,8 @@ def comparison_table(comparison: Comparison) -> Table:
             f"{row.n:,}",
             format_seconds(row.median_a),
             format_seconds(row.median_b),
-            Text(format_ratio(row.ratio), style=ratio_style(row.ratio)),
-            Text(ratio_words(row.ratio), style=ratio_style(row.ratio)),
+            Text(format_ratio(row.ratio), style=verdict_style(row)),
+            Text(verdict_words(row), style=verdict_style(row)),
         )
     return table
 
@@ -551,19 +727,17 @@ def short_value(value: Any) -> str:
     return str(value)
 
 
-def ratio_style(ratio: float | None) -> str:
-    """Green when B is faster, red when slower; uncoloured within run-to-run noise."""
-    if ratio is None or not math.isfinite(ratio) or abs(ratio - 1) <= SAME_WITHIN:
-        return ""
-    return "green" if ratio < 1 else "red"
+def verdict_style(row: ComparisonRow) -> str:
+    """Green where B is faster, red where slower; uncoloured where no difference is clear."""
+    return VERDICT_STYLES.get(row.verdict, "")
 
 
-def ratio_words(ratio: float | None) -> str:
-    """What B/A means for B, in words: "2.00x faster", "1.30x slower", "within 5%"."""
-    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
-        return "—"
-    if abs(ratio - 1) <= SAME_WITHIN:
-        return f"within {SAME_WITHIN:.0%}"
-    if ratio < 1:
-        return f"{format_ratio(1 / ratio)} faster"
-    return f"{format_ratio(ratio)} slower"
+def verdict_words(row: ComparisonRow) -> str:
+    """What may be said of B: "2.00x faster", "1.30x slower", or "no clear difference"."""
+    if row.verdict not in VERDICT_STYLES:
+        return NO_CLEAR_DIFFERENCE
+    ratio = row.ratio
+    if ratio is None or ratio <= 0:
+        return row.verdict
+    factor = 1 / ratio if row.verdict == "faster" else ratio
+    return f"{format_ratio(factor)} {row.verdict}"

@@ -34,9 +34,9 @@ from imgbench.core.charts import (
     backends_in,
     experiment_label,
     experiment_rank,
+    format_count,
     format_ratio,
     format_seconds,
-    table_rows,
 )
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.results import Comparison, ComparisonRow, compare_documents, load_document
@@ -46,16 +46,21 @@ from .commands import ScreenCommands
 from .dialogs import ConfirmDialog, PathDialog
 from .report import (
     COMPACT_COLUMNS,
+    WARNING_MARK,
     WIDE_TABLE,
+    TableLine,
     created_text,
     describe_dataset,
     describe_environment,
     describe_settings,
     draw_chart,
-    ratio_style,
-    ratio_words,
     short_value,
+    styled_cell,
+    table_lines,
+    verdict_style,
+    verdict_words,
 )
+from .warnings_text import warning_text
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
@@ -235,6 +240,19 @@ def charts_for(document: Document, other: Document | None, *, log: bool) -> list
     return charts
 
 
+class RowWarnings(Static):
+    """The warnings of the measurement under the table's cursor (hidden when none has any)."""
+
+    DEFAULT_CSS = """
+    RowWarnings {
+        height: auto;
+        max-height: 6;
+        padding: 0 1;
+        border-top: solid $warning;
+    }
+    """
+
+
 # -- words and cells ------------------------------------------------------------------------
 
 
@@ -283,22 +301,39 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def measurement_cell(value: str, column: str) -> Text:
-    justify: JustifyMethod = "right" if column in TABLE_NUMERIC_COLUMNS else "left"
-    style = "bold red" if column == "verified" and value == "NO" else ""
-    return Text(value, style=style, justify=justify)
+def measurement_cell(value: str, column: str, line: TableLine) -> Text:
+    cell = styled_cell(value, column, line)
+    cell.justify = "right" if column in TABLE_NUMERIC_COLUMNS else "left"
+    return cell
 
 
 def comparison_cells(row: ComparisonRow) -> tuple[Text, ...]:
-    style = ratio_style(row.ratio)
+    style = verdict_style(row)
     return (
         Text(row.backend),
         Text(experiment_label(row.experiment)),
-        Text(f"{row.n:,}", justify="right"),
+        Text(format_count(row.n), justify="right"),  # "100k": the verdict fits 80 columns
         Text(format_seconds(row.median_a), justify="right"),
         Text(format_seconds(row.median_b), justify="right"),
         Text(format_ratio(row.ratio), style=style, justify="right"),
-        Text(ratio_words(row.ratio), style=style),
+        Text(verdict_words(row), style=style),
+    )
+
+
+def row_warnings_content(lines: Sequence[TableLine], index: int) -> Content:
+    """Below the table: the warnings of the measurement under the cursor, in words, or
+    where to find them. Works without tooltips (none over SSH) and at 80x24."""
+    if 0 <= index < len(lines) and lines[index].warnings:
+        line = lines[index]
+        words = [
+            Content.assemble((f"{line.label}: ", "bold"), warning_text(w)) for w in line.warnings
+        ]
+        return Content("\n").join(words)
+    marked = sum(1 for line in lines if line.warnings)
+    many = "measurement carries" if marked == 1 else "measurements carry"
+    return Content.assemble(
+        (f"{marked} {many} warnings, marked {WARNING_MARK} after the backend", "$warning"),
+        ": move the cursor to one to read why and what to do",
     )
 
 
@@ -327,7 +362,7 @@ def comparison_summary(comparison: Comparison, names: tuple[str, str]) -> list[C
         ),
         Content.assemble(
             differences_content("machine", comparison.environment_differences),
-            ("  ·  B/A below 1: B is faster", "dim"),
+            ("  ·  B/A < 1: B faster; faster/slower only beyond noise", "dim"),
         ),
     ]
     only = [
@@ -405,6 +440,7 @@ class ResultsScreen(Screen[None]):
         self.pane_ids: list[str] = []
         self.log_sensitive: set[str] = set()
         self.compact_table = False
+        self.table_lines: list[TableLine] = []
 
     @property
     def host(self) -> ImgbenchApp:
@@ -429,6 +465,7 @@ class ResultsScreen(Screen[None]):
                     yield ChartView(chart, id=f"chart-{chart.key}")
             with TabPane("Table", id=TABLE_TAB):
                 yield self._measurement_table()
+                yield self._row_warnings_box()
             if self.other is not None:
                 with TabPane("Compare", id=COMPARE_TAB):
                     yield from self._comparison(self.other)
@@ -479,19 +516,37 @@ class ResultsScreen(Screen[None]):
         return table
 
     def _fill_measurements(self, table: DataTable[Text], *, compact: bool) -> None:
-        """Every column when there is room; below ``WIDE_TABLE`` columns, no k, min, stdev."""
+        """Every column when there is room; below ``WIDE_TABLE`` columns, no k, min, stdev.
+        A ``!`` column marks the measurements with warnings, when there are any."""
         self.compact_table = compact
+        self.table_lines = table_lines(self.document)
         shown = COMPACT_COLUMNS if compact else TABLE_COLUMNS
-        picks = [TABLE_COLUMNS.index(column) for column in shown]
         table.clear(columns=True)
         for column in shown:
             justify: JustifyMethod = "right" if column in TABLE_NUMERIC_COLUMNS else "left"
             table.add_column(Text(column, justify=justify), key=column)
-        rows = table_rows(self.document)
-        for cells in rows:
-            table.add_row(*(measurement_cell(cells[i], TABLE_COLUMNS[i]) for i in picks))
-        if not rows:
+        for line in self.table_lines:
+            values = line.shown(shown, compact=compact)
+            table.add_row(
+                *(measurement_cell(v, c, line) for v, c in zip(values, shown, strict=True))
+            )
+        if not self.table_lines:
             table.add_row(Text("no measurements"), *[Text("")] * (len(shown) - 1))
+        self._show_row_warnings(table.cursor_row)
+
+    def _row_warnings_box(self) -> RowWarnings:
+        box = RowWarnings(row_warnings_content(self.table_lines, 0), id="row-warnings")
+        box.display = any(line.warnings for line in self.table_lines)
+        return box
+
+    def _show_row_warnings(self, index: int) -> None:
+        for box in self.query("#row-warnings").results(RowWarnings):
+            box.display = any(line.warnings for line in self.table_lines)
+            box.update(row_warnings_content(self.table_lines, index))
+
+    @on(DataTable.RowHighlighted, "#measurements")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_row_warnings(event.cursor_row)
 
     def on_resize(self, event: events.Resize) -> None:
         for footer in self.query(Footer).results(Footer):
