@@ -17,13 +17,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .results import MEASURED_EXPERIMENTS
+
 ChartKind = Literal["line", "bar", "stacked_bar"]
 Document = Mapping[str, Any]
 
 #: The order backends and experiments are shown in; unknown names follow, sorted.
 BACKEND_ORDER = ("png", "lmdb", "hdf5", "raw")
-EXPERIMENT_ORDER = ("store_single", "read_single", "store_many", "read_many", "read_random")
+EXPERIMENT_ORDER = MEASURED_EXPERIMENTS
 EXPERIMENT_LABELS = {
+    "open": "open",
     "store_single": "store single",
     "read_single": "read single",
     "store_many": "store many",

@@ -27,3 +27,7 @@ class UnsafeDataError(DataError):
 
 class StoreError(ImgbenchError):
     """A store could not be written or read: unwritable, disk full, incomplete, corrupt."""
+
+
+class SettingsError(ImgbenchError):
+    """The run cannot start: bad settings, missing data, not enough space."""

@@ -10,17 +10,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from .backends import BACKENDS, backend_options
+from .results import MEASURED_EXPERIMENTS
 
-EXPERIMENTS = (
-    "store_single",
-    "read_single",
-    "store_many",
-    "read_many",
-    "read_random",
-    "disk_usage",
-)
-READ_EXPERIMENTS = ("read_single", "read_many", "read_random")
-STORE_EXPERIMENTS = ("store_single", "store_many")
+#: What a run can do: the measured experiments, and disk usage (which is not timed).
+EXPERIMENTS = (*MEASURED_EXPERIMENTS, "disk_usage")
+#: In the order the plan runs them at each n: a store experiment's last, verified store is
+#: the store the reads of that n share.
+STORE_EXPERIMENTS = ("store_many", "store_single")
+READ_EXPERIMENTS = ("open", "read_single", "read_many", "read_random")
+#: Experiments whose cost per image does not change with n (run at small n only).
+SINGLE_EXPERIMENTS = ("store_single", "read_single")
 CLASSIC_CUTOFFS = (10, 100, 1_000, 10_000, 100_000)
 CacheMode = Literal["warm", "cold"]
 
@@ -46,6 +45,14 @@ class RunSettings:
     image_size: tuple[int, int] = (32, 32)  # of the synthetic set
     resize: tuple[int, int] | None = None  # (W, H) for a folder of images; None: as they are
     keep_grey: bool = False  # a folder's grey images stay one channel (else RGB)
+    # -- sampling: at least `repeats` samples, more while under the budget, at most the cap
+    sample_budget_s: float = 0.5  # timed seconds a measurement may gather beyond `repeats`
+    max_samples: int = 30  # repeats win when they ask for more
+    # single-image experiments cost the same per image at every n: run them up to this n
+    single_max_n: int = 1_000
+    # warm-ups help reads (caches, lazy opening); a store, or a read of every image right
+    # after the store's read-back, warms nothing once n is large
+    warmup_store_max_n: int = 1_000
 
     @property
     def target_count(self) -> int:
@@ -57,6 +64,23 @@ class RunSettings:
     def images_per_sample(self, experiment: str, n: int) -> int:
         """Images one sample moves: k for random reads, n otherwise (the unit of progress)."""
         return self.k_for(n) if experiment == "read_random" else n
+
+    def single_cutoffs(self) -> tuple[int, ...]:
+        """The cutoffs single-image experiments run at: those up to ``single_max_n``, or
+        the smallest one when none is that small."""
+        cutoffs = sorted(set(self.cutoffs))
+        small = tuple(n for n in cutoffs if n <= self.single_max_n)
+        return small or tuple(cutoffs[:1])
+
+    def warmups_for(self, experiment: str, n: int) -> int:
+        """Untimed samples before the timed ones. A store of many images has nothing to
+        warm, and a read of all of them would only repeat the full read-back that checked
+        the store (which warmed the cache the same way): past ``warmup_store_max_n`` these
+        start timing at once; the other reads always warm up."""
+        whole = (*STORE_EXPERIMENTS, "read_many")
+        if experiment in whole and n > self.warmup_store_max_n:
+            return 0
+        return self.warmup
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
@@ -81,10 +105,25 @@ PRESETS: dict[str, RunSettings] = {
     # The study: CIFAR-10's 50,000 images doubled to 100,000, cutoffs 10 to 100,000.
     "classic": RunSettings(count=100_000, cutoffs=CLASSIC_CUTOFFS, repeats=3),
     # A look in under a minute on a small machine.
-    "quick": RunSettings(count=1_000, cutoffs=(10, 100, 1_000), repeats=2, warmup=1, k=100),
+    # Single-image experiments stop at n=100: their cost per image is the same at any n.
+    "quick": RunSettings(
+        count=1_000,
+        cutoffs=(10, 100, 1_000),
+        repeats=3,
+        warmup=1,
+        k=100,
+        sample_budget_s=0.2,
+        single_max_n=100,
+    ),
     # More repeats and the cold page cache: slower, steadier, closer to a first epoch.
     "thorough": RunSettings(
-        count=100_000, cutoffs=CLASSIC_CUTOFFS, repeats=7, warmup=2, cache="cold"
+        count=100_000,
+        cutoffs=CLASSIC_CUTOFFS,
+        repeats=7,
+        warmup=2,
+        cache="cold",
+        sample_budget_s=2.0,
+        max_samples=60,
     ),
 }
 
@@ -128,6 +167,14 @@ def problems(settings: RunSettings) -> list[str]:
         found.append("repeats must be at least 1")
     if settings.warmup < 0:
         found.append("warm-up must be 0 or more")
+    if settings.sample_budget_s < 0:
+        found.append("the sample budget must be 0 seconds or more")
+    if settings.max_samples < 1:
+        found.append("the sample cap must be at least 1")
+    if settings.single_max_n < 1:
+        found.append("single-image experiments need a largest n of at least 1")
+    if settings.warmup_store_max_n < 0:
+        found.append("the largest n with store warm-ups must be 0 or more")
     if settings.k < 1:
         found.append("the random-read size k must be at least 1")
     if settings.cache not in ("warm", "cold"):

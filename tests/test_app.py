@@ -50,7 +50,7 @@ async def test_a_run_goes_from_progress_to_saved_results(
         assert app.screen.document["status"] == "complete"
         assert app.current_run is not None and not app.current_run._process.is_alive()
     document = load_document(output)
-    assert document["status"] == "complete" and len(document["measurements"]) == 2 * 4 * 5
+    assert document["status"] == "complete" and len(document["measurements"]) == 2 * 4 * 6
     assert list((tmp_path / "work").iterdir()) == []
 
 
@@ -190,7 +190,7 @@ async def test_a_folder_of_images_runs_from_the_setup_screen(
         assert document["status"] == "complete", document["errors"]
         assert document["dataset"]["shapes_vary"] is True
         assert "varying sizes" in str(app.screen.query_one("#run-text", Static).render())
-        app.save_screenshot(filename="results-folder-80x24.svg", path="/tmp/shots")
+        app.save_screenshot(filename="results-folder-80x24.svg", path=str(tmp_path))
     loading = [event for event in seen if isinstance(event, DataLoading)]
     assert loading and loading[-1].done == loading[-1].total == 40
 

@@ -49,7 +49,7 @@ def test_run_on_synthetic_data_then_show_and_compare(tmp_path: Path) -> None:
     assert "synthetic" in result.stderr and "saved to" in result.stderr
     document = load_document(tmp_path / "a.json")
     assert document["status"] == "complete" and document["dataset"]["count"] == 30
-    assert len(document["measurements"]) == 2 * 4 * 5
+    assert len(document["measurements"]) == 2 * 4 * 6
     assert all(m["verified"] for m in document["measurements"] if m["experiment"][:4] == "read")
     assert list(work.iterdir()) == []  # scratch removed
     assert "lmdb" in result.stdout  # the summary table

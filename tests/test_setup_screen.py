@@ -20,6 +20,7 @@ from imgbench.tui import setup_screen
 from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ErrorDialog, PathDialog
 from imgbench.tui.setup_screen import (
+    SAMPLING_FIELDS,
     SetupScreen,
     parse_cutoffs,
     parse_size,
@@ -223,7 +224,7 @@ async def test_each_preset_fills_the_form(place: Path) -> None:
         await pilot.press("f3")
         await settle(pilot)
         assert (value_of(app, "count"), value_of(app, "cutoffs")) == ("1000", "10,100,1000")
-        assert (value_of(app, "repeats"), value_of(app, "k")) == ("2", "100")
+        assert (value_of(app, "repeats"), value_of(app, "k")) == ("3", "100")
         assert screen.query_one("#preset-quick").has_class("-active")
         assert screen.settings_from_form() == (expected(**_plan(PRESETS["quick"])), [])
         await pilot.press("f4")
@@ -246,7 +247,16 @@ async def test_each_preset_fills_the_form(place: Path) -> None:
 def _plan(settings: RunSettings) -> dict[str, Any]:
     return {
         name: getattr(settings, name)
-        for name in ("count", "cutoffs", "repeats", "warmup", "k", "cache", "durable")
+        for name in (
+            "count",
+            "cutoffs",
+            "repeats",
+            "warmup",
+            "k",
+            "cache",
+            "durable",
+            *SAMPLING_FIELDS,
+        )
     }
 
 
@@ -378,11 +388,12 @@ async def test_a_good_form_starts_the_run_with_its_settings(place: Path) -> None
                         "store_single",
                         "read_single",
                         "store_many",
+                        "open",
                         "read_many",
                         "disk_usage",
                     ),
                     cutoffs=(10, 100, 1_000),
-                    repeats=2,
+                    repeats=3,
                     warmup=1,
                     k=100,
                     cache="cold",
@@ -394,6 +405,8 @@ async def test_a_good_form_starts_the_run_with_its_settings(place: Path) -> None
                     workdir=str(place),
                     seed=7,
                     image_size=(8, 16),
+                    sample_budget_s=0.2,
+                    single_max_n=100,
                 ),
                 place / "out.json",
             )

@@ -169,8 +169,30 @@ def _add_run(commands: Any) -> None:
         "--experiments", type=_names(EXPERIMENTS), help="comma list of " + ",".join(EXPERIMENTS)
     )
     run.add_argument("--cutoffs", type=_numbers, help="comma list, e.g. 10,100,1000")
-    run.add_argument("--repeats", type=_positive, help="timed samples per measurement")
-    run.add_argument("--warmup", type=int, help="untimed samples first")
+    run.add_argument(
+        "--repeats", type=_positive, help="timed samples per measurement, at least (default 3)"
+    )
+    run.add_argument(
+        "--budget",
+        type=float,
+        dest="sample_budget_s",
+        metavar="SECONDS",
+        help="a fast measurement keeps sampling until its samples add up to this (default 0.5)",
+    )
+    run.add_argument(
+        "--max-samples", type=_positive, help="the most samples one measurement takes (default 30)"
+    )
+    run.add_argument(
+        "--single-max-n",
+        type=_positive,
+        help="store/read single images only at cutoffs up to this n (default 1000): "
+        "their cost per image does not change with n",
+    )
+    run.add_argument(
+        "--warmup",
+        type=int,
+        help="untimed samples first, for reads (and stores up to n=1000) (default 1)",
+    )
     run.add_argument("-k", type=_positive, dest="k", help="random-read size (capped at n)")
     run.add_argument("--cache", choices=("warm", "cold"), help="page cache before reads")
     run.add_argument(
@@ -216,6 +238,9 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "seed",
             "resize",
             "keep_grey",
+            "sample_budget_s",
+            "max_samples",
+            "single_max_n",
         )
         if getattr(args, key) is not None
     }
@@ -244,6 +269,13 @@ def command_run(args: argparse.Namespace) -> int:
     document = run.document()
     save_document(document, output)
     render_summary(document, Console())
+    warned = warning_counts(document)
+    if warned:
+        kinds = ", ".join(f"{count} {code}" for code, count in warned.items())
+        console.print(
+            f"[yellow]Warnings on some measurements ({kinds}): "
+            f"imgbench show {output} says which and why.[/]"
+        )
     status = document["status"]
     console.print(f"Results ({status}) saved to [bold]{output}[/]")
     for error in document["errors"]:
@@ -253,6 +285,15 @@ def command_run(args: argparse.Namespace) -> int:
     if any(error["task"] == LOAD_TASK for error in document["errors"]):
         return EXIT_BAD_INPUT  # the data could not be loaded: nothing was measured
     return EXIT_OK if status == "complete" and not document["errors"] else EXIT_FAILED
+
+
+def warning_counts(document: dict[str, Any]) -> dict[str, int]:
+    """How many measurements carry each kind of warning."""
+    counts: dict[str, int] = {}
+    for row in document["measurements"]:
+        for code in {w.get("code", "warning") for w in row.get("warnings") or []}:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def describe_data(settings: RunSettings) -> str:

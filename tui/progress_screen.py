@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
-from imgbench.core.charts import format_rate, format_seconds
+from imgbench.core.charts import format_rate
 from imgbench.core.events import (
     DataLoading,
     DatasetLoaded,
@@ -27,12 +27,13 @@ from imgbench.core.events import (
 from imgbench.core.settings import RunSettings
 
 from .dialogs import ConfirmDialog
-from .report import describe_size
+from .report import describe_size, median_text
 
 WHAT_IT_DOES = {
     "store_single": "storing {n} images one at a time",
     "store_many": "storing {n} images in one batch",
-    "read_single": "reading {n} images one at a time",
+    "open": "opening a reader of {n} images",
+    "read_single": "reading {n} images one at a time, in a shuffled order",
     "read_many": "reading the first {n} images",
     "read_random": "reading {k} random images out of {n}",
 }
@@ -148,12 +149,14 @@ class ProgressScreen(Screen[None]):
         for bar in bars:
             bar.update(progress=self.done_by_backend[row["backend"]])
         verified = {True: "yes", False: "NO", None: ""}[row["verified"]]
+        if row.get("warnings"):
+            verified += " !"  # noisy or busy: the results screen says which and why
         table = self.query_one("#finished", DataTable)
         table.add_row(
             row["backend"],
             row["experiment"].replace("_", " "),
             f"{row['n']:,}",
-            format_seconds(row["median_s"]),
+            median_text(row),
             f"{format_rate(row.get('images_per_s'))} img/s",
             verified,
         )

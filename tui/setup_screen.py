@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -386,6 +386,16 @@ class FormState:
     data_problem: str = ""
     data_kind: str = ""  # from the last check of the data field
     keep_grey: bool = False
+    #: How many samples to take: not on the form, it follows the preset last applied.
+    sampling: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Settings the form does not show; a preset (or the settings the screen opened with) sets them.
+SAMPLING_FIELDS = ("sample_budget_s", "max_samples", "single_max_n", "warmup_store_max_n")
+
+
+def sampling_of(settings: RunSettings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in SAMPLING_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -453,6 +463,7 @@ def read_form(state: FormState) -> FormReading:
             image_size=image_size,
             resize=resize,
             keep_grey=state.keep_grey and state.data_kind == FOLDER,
+            **state.sampling,
         )
     space = _check_places(reader, settings, workdir, state.data_kind)
     rules = _rule_marks(state, count, cutoffs)
@@ -596,6 +607,7 @@ class SetupScreen(Screen[None]):
     def __init__(self, settings: RunSettings | None = None) -> None:
         super().__init__()
         self.initial = settings or PRESETS["classic"]
+        self._sampling = sampling_of(self.initial)
         self._verdict: DataVerdict | None = None
         self._check_timer: Timer | None = None
         self._data_timer: Timer | None = None
@@ -829,6 +841,7 @@ class SetupScreen(Screen[None]):
     def action_preset(self, name: str) -> None:
         """Fill the plan from a preset; the data, seed and places stay as they are."""
         chosen = PRESETS[name]
+        self._sampling = sampling_of(chosen)
         for field_id, value in self._plan_texts(chosen).items():
             self.query_one(f"#{field_id}", Input).value = value
         for backend in BACKENDS:
@@ -961,6 +974,7 @@ class SetupScreen(Screen[None]):
             data_problem=verdict.problem if verdict is not None and current else "",
             data_kind=verdict.kind if verdict is not None and current else "",
             keep_grey=self._ticked("#keep-grey"),
+            sampling=self._sampling,
         )
 
     def _text(self, field_id: str) -> str:

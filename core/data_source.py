@@ -1,0 +1,175 @@
+"""Which data a run uses, and loading it: the data side of the engine.
+
+Resolving "auto" / "synthetic" / a path into a kind of source, loading it tiled to the
+run's count, and describing the loaded set for the results document. Nothing here
+times anything; the engine's child calls it once, before the plan starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .cifar import SIDE, inspect_cifar, load_cifar, looks_like_cifar_folder
+from .dataset import Dataset, tile
+from .discovery import discover_data
+from .errors import DataError
+from .image_folder import FORMAT_NAMES, load_image_folder, scan_image_folder
+from .images import ImageBatch, ImageList
+from .settings import RunSettings
+from .synthetic import make_synthetic
+
+
+def resolve_source(settings: RunSettings) -> tuple[str, Path | None]:
+    """("synthetic", None), or (kind, path) after default discovery for "auto": kind is
+    cifar10 / cifar100, or "folder" for a folder of the user's own images."""
+    if settings.data == "synthetic":
+        return "synthetic", None
+    if settings.data == "auto":
+        choice = discover_data()
+        return choice.source, choice.path
+    path = Path(settings.data)
+    return data_kind(path), path
+
+
+def data_kind(path: Path) -> str:
+    """What a path holds; raises a DataError that names the problem when it is unusable.
+
+    A folder without CIFAR file names is a folder of images, so a half-copied CIFAR folder
+    still gets CIFAR's own message about what is missing.
+    """
+    if not path.exists():
+        raise DataError(
+            path,
+            f"does not exist; expected a folder of images ({FORMAT_NAMES}), a CIFAR folder "
+            "(cifar-10-batches-py, cifar-100-python) or a CIFAR .tar.gz archive",
+        )
+    if path.is_dir() and not looks_like_cifar_folder(path):
+        scan_image_folder(path)
+        return "folder"
+    return inspect_cifar(path).kind
+
+
+def bytes_per_image(settings: RunSettings) -> int | None:
+    """One image's pixel bytes, when known before any pixel is loaded (None: a folder of
+    images kept at their own sizes, known only once loaded)."""
+    source, _ = resolve_source(settings)
+    return pixel_bytes_for(source, settings)
+
+
+def pixel_bytes_for(source: str, settings: RunSettings) -> int | None:
+    """:func:`bytes_per_image` for a source already known: no disk, so a front end can
+    call it on its event loop."""
+    if source == "synthetic":
+        height, width = settings.image_size
+        return height * width * 3
+    if source == "folder":
+        if settings.resize is None:
+            return None
+        width, height = settings.resize
+        return width * height * 3
+    return SIDE * SIDE * 3
+
+
+def load_dataset(
+    settings: RunSettings, progress: Callable[[int, int], None] | None = None
+) -> Dataset:
+    """The run's data, tiled to its count; ``progress`` hears about a folder's loading."""
+    source, path = resolve_source(settings)
+    count = settings.target_count
+    if source == "synthetic":
+        return make_synthetic(count, seed=settings.seed, size=settings.image_size)
+    assert path is not None
+    if source == "folder":
+        loaded = load_image_folder(
+            path, resize=settings.resize, keep_grey=settings.keep_grey, progress=progress
+        ).dataset
+        check_memory(settings, loaded)
+        return tile(loaded, count)
+    return tile(load_cifar(path), count)
+
+
+def check_memory(settings: RunSettings, dataset: Dataset) -> None:
+    """Refuse a run whose images would not fit in memory, before tiling copies them: the
+    tiled set plus the largest read result are held at once."""
+    available = available_memory_bytes()
+    if available is None:
+        return
+    mean = mean_pixel_bytes(dataset.images)
+    needed = (settings.target_count + max(settings.cutoffs)) * mean
+    if needed > available:
+        raise DataError(
+            dataset.path,
+            f"{settings.target_count:,} of these images need about {needed / 1e9:.1f} GB of "
+            f"memory, {available / 1e9:.1f} GB is available: lower the count and the "
+            "cutoffs, or resize the images",
+        )
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (what can be used without swapping); None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def mean_pixel_bytes(images: ImageBatch) -> int:
+    """Bytes of one image, or their mean when sizes vary (rounded up)."""
+    return -(-int(images.nbytes) // max(1, len(images)))
+
+
+def dataset_record(dataset: Dataset) -> dict[str, Any]:
+    """The results document's "dataset" section."""
+    record: dict[str, Any] = {
+        "source": dataset.source,
+        "path": dataset.path,
+        "count": len(dataset),
+        "shape": list(dataset.shape) if dataset.shape is not None else None,
+        "shapes_vary": dataset.varying_shapes,
+        "pixels": dataset.pixel_count,
+        "bytes": dataset.nbytes,
+        "classes": len(dataset.class_names),
+        "class_names": list(dataset.class_names),
+        "sha256": dataset.sha256,
+        "details": {k: v for k, v in dataset.details.items() if _is_json(v)},
+    }
+    if isinstance(dataset.images, ImageList):
+        record["shape_range"] = shape_range(dataset.images)
+    return record
+
+
+def shape_range(images: ImageList) -> dict[str, list[int]]:
+    """Smallest and largest height and width, and the channel counts that occur."""
+    heights, widths, channels = images.shapes.T
+    return {
+        "height": [int(heights.min()), int(heights.max())],
+        "width": [int(widths.min()), int(widths.max())],
+        "channels": sorted({int(c) for c in channels.tolist()}),
+    }
+
+
+def skipped_files_note(details: Mapping[str, Any]) -> list[str]:
+    """A folder's files that were not benchmarked, from a data set's details: said while
+    the run starts and kept in the results' notes (empty for other data)."""
+    count = details.get("files_skipped")
+    if not isinstance(count, int) or count < 1:
+        return []
+    examples = details.get("skipped_examples")
+    listed = "; ".join(str(e) for e in examples) if isinstance(examples, list) else ""
+    more = "; ..." if isinstance(examples, list) and count > len(examples) else ""
+    files = (
+        "1 file in the image folder was"
+        if count == 1
+        else f"{count:,} files in the image folder were"
+    )
+    return [f"{files} skipped: {listed}{more}"]
+
+
+def _is_json(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, list, type(None)))

@@ -1,0 +1,109 @@
+"""How long the rest of a run will take, from what its samples have cost so far.
+
+Each (backend, experiment) gets a line, wall seconds = overhead + cost per image x
+images, fitted to the samples it has taken (whole steps: setup, the timed region,
+checking and clean-up). A pair not measured yet uses a prior from typical costs on a
+small machine, so the first estimate is sane and every sample makes it better. The
+estimate of the work still planned is the sum over it: never elapsed / done over the
+whole run, which swings whenever a slow backend follows a fast one.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+#: Typical seconds per image on a 2-core machine, durable (the store_single figures are
+#: dominated by one fsync per call). Used until a pair has been measured.
+PRIOR_PER_IMAGE_S: dict[tuple[str, str], float] = {
+    ("png", "store_many"): 320e-6,
+    ("png", "store_single"): 950e-6,
+    ("png", "read_many"): 85e-6,
+    ("png", "read_single"): 120e-6,
+    ("png", "read_random"): 90e-6,
+    ("lmdb", "store_many"): 11e-6,
+    ("lmdb", "store_single"): 450e-6,
+    ("hdf5", "store_single"): 870e-6,
+    ("hdf5", "read_single"): 8e-6,
+    ("hdf5", "read_random"): 7e-6,
+    ("raw", "store_single"): 520e-6,
+}
+DEFAULT_PER_IMAGE_S = 5e-6
+#: Fixed cost of one sample step (making folders, opening, syncing, removing).
+PRIOR_OVERHEAD_S = 5e-3
+NOT_DURABLE_FACTOR = 0.1  # without fsync, single stores cost far less
+#: Below this many images per sample, fixed costs hide the cost per image.
+SLOPE_FROM_IMAGES = 100
+
+
+@dataclass
+class _Line:
+    """The (images, wall seconds) points of one (backend, experiment)."""
+
+    points: list[tuple[int, float]] = field(default_factory=list)
+
+    def fit(self, prior_per_image: float) -> tuple[float, float]:
+        """(overhead, per image) by least squares over the median at each image count (a
+        first sample that paid for imports or a cold cache is no trend), both kept at 0
+        or above. Seen only at small counts, where fixed costs hide the cost per image, the
+        prior gives the slope and the points the overhead."""
+        by_images: dict[int, list[float]] = {}
+        for images, seconds in self.points:
+            by_images.setdefault(images, []).append(seconds)
+        medians = {images: statistics.median(values) for images, values in by_images.items()}
+        if max(medians) < SLOPE_FROM_IMAGES or len(medians) == 1:
+            images = max(medians)
+            if images < SLOPE_FROM_IMAGES:
+                return max(0.0, medians[images] - prior_per_image * images), prior_per_image
+            overhead = min(medians[images], PRIOR_OVERHEAD_S)
+            return overhead, (medians[images] - overhead) / images
+        xs, ys = [float(x) for x in medians], list(medians.values())
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+        slope = max(0.0, slope)
+        return max(0.0, mean_y - slope * mean_x), slope
+
+
+@dataclass
+class EtaModel:
+    """Seconds one sample step of a task will take (and how much of it is timed), learned
+    as the run goes."""
+
+    durable: bool = True
+    _walls: dict[tuple[str, str], _Line] = field(default_factory=dict)
+    _timed: dict[tuple[str, str], _Line] = field(default_factory=dict)
+
+    def observe(
+        self, backend: str, experiment: str, images: int, wall_s: float, timed_s: float
+    ) -> None:
+        for lines, seconds in ((self._walls, wall_s), (self._timed, timed_s)):
+            line = lines.setdefault((backend, experiment), _Line())
+            line.points.append((max(1, images), max(0.0, seconds)))
+            del line.points[:-50]  # recent points are enough, and keep the fit cheap
+
+    def step_s(self, backend: str, experiment: str, images: int) -> float:
+        """Wall seconds of one whole sample step (setup, timed region, clean-up)."""
+        return self._predict(self._walls, backend, experiment, images)
+
+    def timed_s(self, backend: str, experiment: str, images: int) -> float:
+        """Seconds of one sample's timed region, which the sampling budget counts."""
+        return self._predict(self._timed, backend, experiment, images)
+
+    def _predict(
+        self, lines: dict[tuple[str, str], _Line], backend: str, experiment: str, images: int
+    ) -> float:
+        prior = self._prior_per_image(backend, experiment)
+        line = lines.get((backend, experiment))
+        if line is not None:
+            overhead, per_image = line.fit(prior)
+            return overhead + per_image * images
+        return PRIOR_OVERHEAD_S + prior * images
+
+    def _prior_per_image(self, backend: str, experiment: str) -> float:
+        per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S)
+        if experiment == "store_single" and not self.durable:
+            per_image *= NOT_DURABLE_FACTOR
+        if experiment == "open":
+            per_image = DEFAULT_PER_IMAGE_S / 10
+        return per_image

@@ -1,0 +1,409 @@
+"""The child's side of a run: load the data, take the plan's samples in rounds, report.
+
+Runs in the spawned benchmark process. Each group (one experiment at one n) takes its
+samples in rounds across the backends, the order rotated every round; each measurement
+samples adaptively (:mod:`.sampling`). Events go to the parent: never one per image,
+progress at most ten times a second.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .backends.base import remove_store
+from .cache import eviction_supported
+from .data_source import (
+    dataset_record,
+    load_dataset,
+    mean_pixel_bytes,
+    skipped_files_note,
+)
+from .dataset import Dataset
+from .environment import environment_info
+from .errors import ImgbenchError
+from .eta import EtaModel
+from .events import (
+    DataLoading,
+    DatasetLoaded,
+    MeasurementRecorded,
+    PlanReady,
+    Progress,
+    RunFinished,
+    Task,
+    TaskFailed,
+    TaskStarted,
+)
+from .measure import (
+    READ_SAMPLERS,
+    Sample,
+    Sampler,
+    StoreOutcome,
+    StoreSampler,
+    TaskContext,
+    write_read_store,
+)
+from .plan import Group, check_free_space, estimated_scratch_bytes, plan_groups
+from .pressure import PressureReading, pressure_between, read_pressure
+from .results import measurement
+from .sampling import SamplingRule, rotated
+from .settings import READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
+
+LOAD_TASK = "load data"
+MISMATCH = "what was read back differs from what was written (verified: false)"
+#: Progress events are sent at most this often (a sample's end included).
+PROGRESS_EVERY_S = 0.1
+
+
+def child_main(settings_record: dict[str, Any], scratch: str, events: Any, cancel: Any) -> None:
+    """Entry point of the spawned child: load the data, run the plan, report."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the parent's to handle
+    settings = RunSettings.from_dict(settings_record)
+    try:
+        dataset = load_dataset(settings, lambda done, total: events.put(DataLoading(done, total)))
+        check_free_space(settings, Path(scratch), mean_pixel_bytes(dataset.images))
+    except ImgbenchError as error:
+        events.put(RunFinished("failed", errors=[{"task": LOAD_TASK, "message": str(error)}]))
+        return
+    events.put(DatasetLoaded(dataset_record(dataset)))
+    runner = ChildRun(settings, dataset, Path(scratch), events, cancel)
+    events.put(runner.run())
+
+
+@dataclass
+class Series:
+    """The samples one task has taken so far."""
+
+    task: Task
+    sampler: Sampler
+    warmups_left: int
+    seconds: list[float] = field(default_factory=list)  # per operation
+    timed: list[float] = field(default_factory=list)  # per sample, every loop included
+    loops: list[int] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)  # wall clock at each timed sample
+    verified: list[bool] = field(default_factory=list)
+    taken: int = 0  # warm-ups included: the index of the next sample
+    pressure_start: PressureReading | None = None
+
+    def wants_more(self, rule: SamplingRule) -> bool:
+        return self.warmups_left > 0 or rule.wants_more(self.timed)
+
+    def record(self, sample: Sample, started: float) -> None:
+        if sample.verified is not None:
+            self.verified.append(sample.verified)
+        self.taken += 1
+        if self.warmups_left > 0:
+            self.warmups_left -= 1
+            return
+        self.seconds.append(sample.seconds)
+        self.timed.append(sample.timed_s)
+        self.loops.append(sample.loops)
+        self.starts.append(started)
+
+
+class ChildRun:
+    """Runs the plan's groups in order; the read stores of each n live until its reads end."""
+
+    def __init__(
+        self, settings: RunSettings, dataset: Dataset, scratch: Path, events: Any, cancel: Any
+    ) -> None:
+        self.settings = settings
+        self.events = events
+        self.cancel = cancel
+        self.data_notes = skipped_files_note(dataset.details)
+        file_system = environment_info(scratch).get("workdir_filesystem")
+        self.cold = settings.cache == "cold" and eviction_supported(file_system)
+        self.cache_label = (
+            settings.cache if self.cold or settings.cache == "warm" else "cold-unsupported"
+        )
+        self.context = TaskContext(dataset.images, dataset.labels, settings, scratch, self.cold)
+        self.groups = plan_groups(settings)
+        self.tasks = tuple(task for group in self.groups for task in group.tasks)
+        self.rule = SamplingRule.of(settings)
+        self.cores = os.cpu_count() or 1
+        self.progress = ProgressKeeper(self, events)
+        self.read_stores: dict[tuple[str, int], Path] = {}
+        self.series: dict[Task, Series] = {}
+        self.current: Task | None = None
+        #: Store rows waiting for the read_many of their n, which checks the same store.
+        self.unchecked_stores: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def run(self) -> RunFinished:
+        notes = list(self.data_notes)
+        if self.cache_label == "cold-unsupported":
+            notes.append("cold cache asked for, but files cannot be evicted here: reads were warm")
+        estimate = estimated_scratch_bytes(self.settings, mean_pixel_bytes(self.context.images))
+        planned = sum(self.planned_samples(task) for task in self.tasks)
+        self.events.put(PlanReady(self.tasks, estimate, planned))
+        errors: list[dict[str, str]] = []
+        try:
+            for group in self.groups:
+                self._run_group(group, errors)
+                self._drop_read_stores_after(group)
+        except _Cancelled:
+            self._record_unchecked_stores()
+            return RunFinished("cancelled", errors, notes)
+        except Exception as error:  # the run stops; what was measured is kept
+            self._record_unchecked_stores()
+            task = self.current or self.tasks[0]
+            message = str(error) if isinstance(error, ImgbenchError) else repr(error)
+            self.events.put(TaskFailed(task, message))
+            errors.append({"task": task.label, "message": message, "detail": _trace()})
+            return RunFinished("failed", errors, notes)
+        self.progress.send(force=True)
+        # A store or read that did not come back as written makes the run's numbers
+        # untrustworthy: it is measured to the end, but the run has failed.
+        return RunFinished("failed" if errors else "complete", errors, notes)
+
+    # -- a group: rounds across the backends ----------------------------------------------
+
+    def _run_group(self, group: Group, errors: list[dict[str, str]]) -> None:
+        for task in group.tasks:
+            warmups = self.settings.warmups_for(task.experiment, task.n)
+            self.series[task] = Series(task, self._sampler(task), warmups)
+        try:
+            round_index = 0
+            while True:
+                active = [
+                    task
+                    for task in rotated(group.tasks, round_index)
+                    if self.series[task].wants_more(self.rule)
+                ]
+                if not active:
+                    break
+                for task in active:
+                    self._take_sample(self.series[task])
+                round_index += 1
+            for task in group.tasks:
+                row = self._finish(self.series[task])
+                if row["verified"] is None and task.experiment in STORE_EXPERIMENTS:
+                    self.unchecked_stores[(task.backend, task.n)] = row
+                    continue
+                if task.experiment == "read_many":
+                    self._record_checked_store(task, row, errors)
+                self._record(task, row, errors)
+        finally:
+            for task in group.tasks:
+                self.series[task].sampler.close()
+
+    def _record(self, task: Task, row: dict[str, Any], errors: list[dict[str, str]]) -> None:
+        self.events.put(MeasurementRecorded(row))
+        if row["verified"] is False:
+            errors.append({"task": task.label, "message": MISMATCH})
+        self.progress.send(force=True)
+
+    def _record_checked_store(
+        self, read: Task, read_row: dict[str, Any], errors: list[dict[str, str]]
+    ) -> None:
+        """The store whose check was left to these reads: every sample read all of it."""
+        row = self.unchecked_stores.pop((read.backend, read.n), None)
+        if row is not None:
+            row["verified"] = read_row["verified"]
+            self._record(Task(row["backend"], row["experiment"], row["n"]), row, errors)
+
+    def _record_unchecked_stores(self) -> None:
+        """A run that stops before the reads that were to check a store: its row is kept,
+        saying it was not checked (verified: null)."""
+        for row in self.unchecked_stores.values():
+            self.events.put(MeasurementRecorded(row))
+        self.unchecked_stores.clear()
+
+    def _sampler(self, task: Task) -> Sampler:
+        if task.experiment in STORE_EXPERIMENTS:
+            return StoreSampler(self.context, task)
+        return READ_SAMPLERS[task.experiment](self.context, task, self._read_store(task))
+
+    def _read_store(self, task: Task) -> Path:
+        key = (task.backend, task.n)
+        if key not in self.read_stores:
+            self.read_stores[key] = write_read_store(self.context, task.backend, task.n)
+        return self.read_stores[key]
+
+    def _take_sample(self, series: Series) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+        task = series.task
+        if series.taken == 0:
+            self.events.put(TaskStarted(self.tasks.index(task), task))
+            series.pressure_start = read_pressure()
+        self.current = task
+        self.progress.sample_started(task)
+        step_started = time.monotonic()
+        started = time.time()
+        sample = series.sampler.sample(series.taken, self.progress.within_sample)
+        series.record(sample, started)
+        wall = time.monotonic() - step_started
+        self.progress.sample_ended(task, wall, sample.timed_s)
+
+    def _finish(self, series: Series) -> dict[str, Any]:
+        """The task's row; a store task's kept store is read back and checked first."""
+        task = series.task
+        outcome: StoreOutcome | None = None
+        if isinstance(series.sampler, StoreSampler):
+            serves_reads = self._reads_at(task.n) and (task.backend, task.n) not in self.read_stores
+            # A read_many of all n images checks this very store: no separate read-back.
+            checked_later = serves_reads and self._planned(task.backend, "read_many", task.n)
+            outcome = series.sampler.finish(read_back=not checked_later)
+            if serves_reads:
+                self.read_stores[(task.backend, task.n)] = series.sampler.hand_over()
+        pressure = pressure_between(
+            series.pressure_start or read_pressure(), read_pressure(), self.cores
+        )
+        return self._row(series, outcome, pressure)
+
+    def _row(
+        self, series: Series, outcome: StoreOutcome | None, pressure: dict[str, Any]
+    ) -> dict[str, Any]:
+        task = series.task
+        k = self.settings.images_per_sample(task.experiment, task.n)
+        first_n = int(self.context.images[: task.n].nbytes)
+        # Random reads move k images: their pixel bytes are k times the mean of the first n.
+        pixel_bytes = first_n if k == task.n else round(first_n * k / task.n)
+        usage = outcome.usage if outcome and "disk_usage" in self.settings.experiments else None
+        verified = outcome.verified if outcome is not None else all(series.verified)
+        row = measurement(
+            task.backend,
+            task.experiment,
+            task.n,
+            k,
+            series.seconds,
+            images=k,
+            pixel_bytes=pixel_bytes,
+            bytes_apparent=usage[0] if usage else None,
+            bytes_allocated=usage[1] if usage else None,
+            verified=verified,
+            cache="warm" if outcome else self.cache_label,
+            sample_starts=series.starts,
+            pressure=pressure,
+            loops=max(series.loops),
+            cores=self.cores,
+            extra=self._extra(series),
+        )
+        if task.experiment == "open":  # nothing is moved: a rate would mean nothing
+            row["images_per_s"] = row["mb_per_s"] = None
+        return row
+
+    def _extra(self, series: Series) -> dict[str, Any]:
+        task, seed = series.task, self.settings.seed
+        extra: dict[str, Any] = {"warmups": series.taken - len(series.seconds)}
+        if task.experiment == "read_single":
+            extra["order"] = {"kind": "permutation", "seed": [seed, task.n, 1]}
+        elif task.experiment == "read_random":
+            extra["order"] = {"kind": "random ids", "seed": [seed, task.n, "sample index"]}
+        return extra
+
+    def _planned(self, backend: str, experiment: str, n: int) -> bool:
+        return Task(backend, experiment, n) in self.tasks
+
+    def _reads_at(self, n: int) -> bool:
+        return any(g.n == n and g.experiment in READ_EXPERIMENTS for g in self.groups)
+
+    def _drop_read_stores_after(self, group: Group) -> None:
+        """Remove the stores of n once the last group of that n has run."""
+        later = self.groups[self.groups.index(group) + 1 :]
+        if any(g.n == group.n for g in later):
+            return
+        for key in [key for key in self.read_stores if key[1] == group.n]:
+            remove_store(self.read_stores.pop(key))
+
+    # -- what is still planned ------------------------------------------------------------
+
+    def planned_samples(self, task: Task) -> int:
+        """Samples a task is expected to take in all, warm-ups included."""
+        series = self.series.get(task)
+        warmups = self.settings.warmups_for(task.experiment, task.n)
+        timed = series.timed if series else []
+        if series is not None and not series.wants_more(self.rule):
+            return series.taken
+        estimate = self.progress.eta.timed_s(task.backend, task.experiment, self._units(task))
+        typical = sorted(timed)[len(timed) // 2] if timed else estimate
+        wanted = max(self.rule.repeats, math.ceil(self.rule.budget_s / max(typical, 1e-6)))
+        return warmups + max(len(timed), min(self.rule.max_samples, wanted))
+
+    def remaining(self) -> tuple[int, float]:
+        """(images, seconds) of the samples still planned, the current one excluded."""
+        images, seconds = 0, 0.0
+        for task in self.tasks:
+            series = self.series.get(task)
+            left = self.planned_samples(task) - (series.taken if series else 0)
+            if left <= 0:
+                continue
+            units = self._units(task)
+            images += left * units
+            seconds += left * self.progress.eta.step_s(task.backend, task.experiment, units)
+            checked_by_reads = task.experiment == "store_many" and self._planned(
+                task.backend, "read_many", task.n
+            )
+            if task.experiment in STORE_EXPERIMENTS and not checked_by_reads:  # a read-back
+                seconds += self.progress.eta.step_s(task.backend, "read_many", task.n)
+        return images, seconds
+
+    def _units(self, task: Task) -> int:
+        return self.settings.images_per_sample(task.experiment, task.n)
+
+
+class ProgressKeeper:
+    """Progress in images moved (the current sample's part included) and an ETA from the
+    per-image costs measured so far; at most one event every PROGRESS_EVERY_S."""
+
+    def __init__(self, run: ChildRun, events: Any) -> None:
+        self.run = run
+        self.events = events
+        self.eta = EtaModel(durable=run.settings.durable)
+        self.started = time.monotonic()
+        self.done = 0  # images of finished samples
+        self.partial = 0  # images of the current sample so far
+        self.task: Task | None = None
+        self.sample_start = 0.0
+        self.last_sent = 0.0
+
+    def sample_started(self, task: Task) -> None:
+        self.task, self.partial, self.sample_start = task, 0, time.monotonic()
+
+    def within_sample(self, done: int) -> None:
+        """The backends' chunked callback; a cancel asked for meanwhile stops the sample."""
+        if self.run.cancel.is_set():
+            raise _Cancelled
+        self.partial = done
+        self.send()
+
+    def sample_ended(self, task: Task, wall_s: float, timed_s: float) -> None:
+        units = self.run.settings.images_per_sample(task.experiment, task.n)
+        self.eta.observe(task.backend, task.experiment, units, wall_s, timed_s)
+        self.done += units
+        self.partial = 0
+        self.task = None
+        self.send()
+
+    def send(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_sent < PROGRESS_EVERY_S:
+            return
+        self.last_sent = now
+        images, seconds = self.run.remaining()
+        if self.task is not None:  # the current sample: what is left of its estimate
+            units = self.run.settings.images_per_sample(self.task.experiment, self.task.n)
+            estimate = self.eta.step_s(self.task.backend, self.task.experiment, units)
+            seconds += max(0.0, estimate - (now - self.sample_start))
+            images += max(0, units - self.partial)
+        done = self.done + self.partial
+        self.events.put(
+            Progress(
+                done, done + images, now - self.started, seconds, self.task or self.run.current
+            )
+        )
+
+
+def _trace() -> str:
+    return traceback.format_exc()
+
+
+class _Cancelled(Exception):
+    """Raised between samples (or inside one, through its progress) when the parent asked
+    the run to stop."""
