@@ -27,7 +27,7 @@ class Task:
 class PlanReady:
     tasks: tuple[Task, ...]
     estimated_bytes: int  # scratch space the largest store needs at once
-    samples_total: int  # timed samples plus warm-ups, the unit of progress
+    samples_total: int  # timed samples plus warm-ups expected (sampling adapts as it goes)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,9 @@ class MeasurementRecorded:
 
 @dataclass(frozen=True)
 class Progress:
+    """How far the run is: ``done`` and ``total`` in milliseconds of work (the time spent,
+    and that plus the estimate of what is left), so a bar and the ETA agree."""
+
     done: int
     total: int
     elapsed_s: float

@@ -326,23 +326,22 @@ class ChildRun:
         wanted = max(self.rule.repeats, math.ceil(self.rule.budget_s / max(typical, 1e-6)))
         return warmups + max(len(timed), min(self.rule.max_samples, wanted))
 
-    def remaining(self) -> tuple[int, float]:
-        """(images, seconds) of the samples still planned, the current one excluded."""
-        images, seconds = 0, 0.0
+    def remaining_s(self) -> float:
+        """Seconds the samples still planned will take, the current one excluded."""
+        seconds = 0.0
         for task in self.tasks:
             series = self.series.get(task)
             left = self.planned_samples(task) - (series.taken if series else 0)
             if left <= 0:
                 continue
             units = self._units(task)
-            images += left * units
             seconds += left * self.progress.eta.step_s(task.backend, task.experiment, units)
             checked_by_reads = task.experiment == "store_many" and self._planned(
                 task.backend, "read_many", task.n
             )
             if task.experiment in STORE_EXPERIMENTS and not checked_by_reads:  # a read-back
                 seconds += self.progress.eta.step_s(task.backend, "read_many", task.n)
-        return images, seconds
+        return seconds
 
     def _units(self, task: Task) -> int:
         return self.settings.images_per_sample(task.experiment, task.n)
@@ -357,7 +356,6 @@ class ProgressKeeper:
         self.events = events
         self.eta = EtaModel(durable=run.settings.durable)
         self.started = time.monotonic()
-        self.done = 0  # images of finished samples
         self.partial = 0  # images of the current sample so far
         self.task: Task | None = None
         self.sample_start = 0.0
@@ -376,26 +374,34 @@ class ProgressKeeper:
     def sample_ended(self, task: Task, wall_s: float, timed_s: float) -> None:
         units = self.run.settings.images_per_sample(task.experiment, task.n)
         self.eta.observe(task.backend, task.experiment, units, wall_s, timed_s)
-        self.done += units
         self.partial = 0
         self.task = None
         self.send()
 
     def send(self, force: bool = False) -> None:
+        """Progress in milliseconds of work: done is the time spent, total that plus the
+        estimate of what is left, so the bar and the ETA always agree."""
         now = time.monotonic()
         if not force and now - self.last_sent < PROGRESS_EVERY_S:
             return
         self.last_sent = now
-        images, seconds = self.run.remaining()
+        seconds = self.run.remaining_s()
         if self.task is not None:  # the current sample: what is left of its estimate
             units = self.run.settings.images_per_sample(self.task.experiment, self.task.n)
             estimate = self.eta.step_s(self.task.backend, self.task.experiment, units)
-            seconds += max(0.0, estimate - (now - self.sample_start))
-            images += max(0, units - self.partial)
-        done = self.done + self.partial
+            done_share = min(1.0, self.partial / max(1, units))
+            elapsed = now - self.sample_start
+            if done_share > 0:  # the sample's own pace, once it has shown one
+                estimate = elapsed / done_share
+            seconds += max(0.0, estimate - elapsed)
+        elapsed_ms = round((now - self.started) * 1000)
         self.events.put(
             Progress(
-                done, done + images, now - self.started, seconds, self.task or self.run.current
+                elapsed_ms,
+                elapsed_ms + round(seconds * 1000),
+                now - self.started,
+                seconds,
+                self.task or self.run.current,
             )
         )
 

@@ -335,7 +335,7 @@ def follow_with_progress(run: BenchmarkRun, console: Console) -> bool:
 
 
 def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> None:
-    """One bar for the whole run (weighted by images moved); the current task beside it."""
+    """One bar for the whole run (time spent against time estimated); the current task beside it."""
     if isinstance(event, DataLoading):
         progress.update(
             bar,

@@ -185,14 +185,14 @@ class Hdf5Backend(Backend):
         than reading an image), the labels (and shapes) read into memory."""
         handle = h5py.File(self.path, "r")
         self._reader = _Reader(handle, self._varying)
-        self._hold_labels(handle["labels"][...])
+        self._labels = handle["labels"][...]
 
     def _datasets(self) -> _Reader:
         assert self._reader is not None, "open_reader() opens the file"
         return self._reader
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        return self._datasets().image(image_id), self._label_list[image_id]
+        return self._datasets().image(image_id), self._labels.item(image_id)
 
     def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
         reader = self._datasets()

@@ -146,10 +146,10 @@ class PngBackend(Backend):
         labels, self._shapes = _parse_labels_csv((self.location / LABELS_FILE).read_text("ascii"))
         if self._varying and self._shapes is None:
             raise OSError(0, f"{LABELS_FILE} of a varying-shape store lists no shapes")
-        self._hold_labels(labels)
+        self._labels = labels
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
-        return _decode(self.location / image_name(image_id)), self._label_list[image_id]
+        return _decode(self.location / image_name(image_id)), self._labels.item(image_id)
 
     def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
         return self._read_ids(np.arange(n, dtype=np.int64), report)

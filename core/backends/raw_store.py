@@ -96,7 +96,7 @@ class RawBackend(Backend):
 
     def _open_reader(self) -> None:
         """Labels (and shapes) into memory; the images mapped, copied out only when read."""
-        self._hold_labels(np.load(self.location / LABELS_FILE, allow_pickle=False))
+        self._labels = np.load(self.location / LABELS_FILE, allow_pickle=False)
         name = PIXELS_FILE if self._varying else IMAGES_FILE
         mapped = np.load(self.location / name, mmap_mode="r", allow_pickle=False)
         self._images = mapped.view(np.ndarray)
@@ -106,10 +106,10 @@ class RawBackend(Backend):
 
     def _read_one(self, image_id: int) -> tuple[Images, int]:
         if self._shapes is None:
-            return self._images[image_id].copy(), self._label_list[image_id]
+            return self._images[image_id].copy(), self._labels.item(image_id)
         start, stop = self._offsets[image_id : image_id + 2].tolist()
         image = self._images[start:stop].reshape(self._shapes[image_id].tolist())
-        return image.copy(), self._label_list[image_id]
+        return image.copy(), self._labels.item(image_id)
 
     def _read_first(self, n: int, report: Progress) -> tuple[ReadImages, Labels]:
         """One sequential read of the file (not the mapping): what reading a prefix costs."""
