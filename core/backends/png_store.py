@@ -5,12 +5,16 @@ read and write the pixels through one shared-memory block instead of pickling th
 
 A durable ``write_many`` writes every file first and then makes them all durable at once
 with one ``syncfs(2)`` of their file system, then an fsync of the folder. For 100,000
-CIFAR images (ext4, /tmp and /work alike) an fsync per file as it was written cost 33-46 s
-in all, an fsync of each file afterwards from 16 threads 2.0 s, syncfs 0.0-0.2 s
-(tests/perf/test_png_sync_perf.py). syncfs also flushes other processes' dirty data on
-that file system, which a busy machine pays for here; it reports write-back errors since
-Linux 5.8. Where there is no syncfs the threads fsync every file. ``store_one`` stays
-durable per call: it fsyncs its file.
+CIFAR images (ext4; /tmp and /work are the same file system here) the sync took 0.03-0.44 s
+with syncfs and 2.7-4.8 s as an fsync of each file from 16 threads (medians of 3,
+tests/perf/test_png_sync_perf.py); the fsync of each file as it was written, as before,
+cost 33-46 s. Forked workers fsyncing their own files cost as much (32-46 s summed). (Here
+the kernel had written most data back during the 20-90 s of writing; what is left, syncfs
+flushes in one pass, the threads in 100,000 calls.) syncfs also flushes whatever other
+processes left dirty on that file system, so on a machine where others write, that lands
+in the timed write too; it reports write-back errors since Linux 5.8. Where there is no
+syncfs, the threads fsync every file. ``store_one`` stays durable per call: it fsyncs its
+file.
 """
 
 from __future__ import annotations
