@@ -40,6 +40,11 @@ WHAT_IT_DOES = {
 COLUMNS = ("backend", "experiment", "n", "median", "throughput", "verified")
 
 
+def rate_text(images_per_s: float | None) -> str:
+    """Images a second, or a dash where nothing moves (opening a store)."""
+    return "—" if images_per_s is None else f"{format_rate(images_per_s)} img/s"
+
+
 def task_in_words(task: Task, settings: RunSettings) -> str:
     words = WHAT_IT_DOES[task.experiment].format(n=f"{task.n:,}", k=f"{settings.k_for(task.n):,}")
     return f"{task.backend}: {words}"
@@ -118,17 +123,13 @@ class ProgressScreen(Screen[None]):
         self.tasks = event.tasks
         backends = self.query_one("#backends", Vertical)
         for backend in dict.fromkeys(task.backend for task in event.tasks):
-            total = sum(self._images_moved(t) for t in event.tasks if t.backend == backend)
+            total = sum(1 for t in event.tasks if t.backend == backend)
             row = Horizontal(
                 Label(backend, classes="row-label"),
                 ProgressBar(total=total, show_eta=False, id=f"bar-{backend}"),
                 classes="backend-row",
             )
             backends.mount(row)
-
-    def _images_moved(self, task: Task) -> int:
-        """A task's weight, as the overall bar counts it."""
-        return self.settings.images_per_sample(task.experiment, task.n)
 
     def _on_TaskStarted(self, event: TaskStarted) -> None:
         place = f"task {event.index + 1} of {len(self.tasks)}"
@@ -142,9 +143,9 @@ class ProgressScreen(Screen[None]):
 
     def _on_MeasurementRecorded(self, event: MeasurementRecorded) -> None:
         row = event.measurement
-        self.done_by_backend[row["backend"]] += self._images_moved(
-            Task(row["backend"], row["experiment"], row["n"])
-        )
+        # Measurements done of those planned: backends take their samples in rounds, so
+        # their bars move together; the overall bar above is the one that says time.
+        self.done_by_backend[row["backend"]] += 1
         bars = self.query(f"#bar-{row['backend']}").results(ProgressBar)
         for bar in bars:
             bar.update(progress=self.done_by_backend[row["backend"]])
@@ -157,7 +158,7 @@ class ProgressScreen(Screen[None]):
             row["experiment"].replace("_", " "),
             f"{row['n']:,}",
             median_text(row),
-            f"{format_rate(row.get('images_per_s'))} img/s",
+            rate_text(row.get("images_per_s")),
             verified,
         )
         table.move_cursor(row=table.row_count - 1)

@@ -416,10 +416,11 @@ class Backend(ABC):
 def remove_store(location: Path) -> None:
     """Delete a store folder and all in it, fast; a symlink in it is removed, never followed.
 
-    An unlink mostly waits for the file system (freeing blocks, the journal), and threads
-    overlap those waits: a folder of 100,000 PNG files went in 2.9 s with 64 threads,
-    against 10.6-12.0 s with ``shutil.rmtree`` and 9.2-9.6 s with ``rm -rf`` (ext4, medians
-    of 3; tests/perf/test_store_removal_perf.py). A ``location`` that is a symlink is refused.
+    An unlink mostly waits for the file system to free the file's blocks, and threads
+    overlap those waits: a folder of 100,000 PNG files went in 2.9-6.6 s with 64 threads,
+    against 10.6-19.0 s with ``shutil.rmtree`` and 9.2-12.3 s with ``rm -rf`` (ext4, medians
+    of 3 in three runs; tests/perf/test_store_removal_perf.py); nothing is left for a later
+    sync to do. A ``location`` that is a symlink is refused.
     """
     try:
         descriptor = os.open(location, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)

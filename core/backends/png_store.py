@@ -263,8 +263,8 @@ def _libc_syncfs() -> Any:
 
 
 def sync_files(paths: Sequence[Path]) -> None:
-    """fsync every file from SYNC_THREADS threads: fsync releases the GIL, and the file
-    system commits concurrent fsyncs together."""
+    """fsync every file from SYNC_THREADS threads, so that their waits for the disk
+    overlap (fsync releases the GIL)."""
     with ThreadPoolExecutor(SYNC_THREADS) as pool:
         for _ in pool.map(_sync_each, [paths[i::SYNC_THREADS] for i in range(SYNC_THREADS)]):
             pass
