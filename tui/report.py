@@ -76,7 +76,7 @@ VERDICT_STYLES = {"faster": "green", "slower": "red"}
 NO_CLEAR_DIFFERENCE = "no clear difference"
 SAME_NOTE = (
     f"{NO_CLEAR_DIFFERENCE}: the ratio is within what two runs of one plan on one machine "
-    "differ by (1.5x; 2x under 10 ms), a row was noisy or busy, or the samples overlap "
+    "differ by (2x), a row was noisy or busy, or the samples overlap "
     "(95% intervals of the median and a rank test)"
 )
 CHART_HEIGHT = 20
