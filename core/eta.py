@@ -32,8 +32,10 @@ DEFAULT_PER_IMAGE_S = 5e-6
 #: Fixed cost of one sample step (making folders, opening, syncing, removing).
 PRIOR_OVERHEAD_S = 5e-3
 NOT_DURABLE_FACTOR = 0.1  # without fsync, single stores cost far less
-#: Below this many images per sample, fixed costs hide the cost per image.
+#: Below this many images per sample, fixed costs hide the cost per image...
 SLOPE_FROM_IMAGES = 100
+#: ...except where each image is a call of its own (a durable store_one is an fsync each).
+PER_CALL = frozenset({"store_single", "read_single"})
 
 
 @dataclass
@@ -42,18 +44,19 @@ class _Line:
 
     points: list[tuple[int, float]] = field(default_factory=list)
 
-    def fit(self, prior_per_image: float) -> tuple[float, float]:
+    def fit(self, prior_per_image: float, per_call: bool = False) -> tuple[float, float]:
         """(overhead, per image) by least squares over the median at each image count (a
         first sample that paid for imports or a cold cache is no trend), both kept at 0
         or above. Seen only at small counts, where fixed costs hide the cost per image, the
-        prior gives the slope and the points the overhead."""
+        prior gives the slope and the points the overhead, unless the work is one call per
+        image (``per_call``): then even ten calls show their cost."""
         by_images: dict[int, list[float]] = {}
         for images, seconds in self.points:
             by_images.setdefault(images, []).append(seconds)
         medians = {images: statistics.median(values) for images, values in by_images.items()}
         if max(medians) < SLOPE_FROM_IMAGES or len(medians) == 1:
             images = max(medians)
-            if images < SLOPE_FROM_IMAGES:
+            if images < SLOPE_FROM_IMAGES and not per_call:
                 return max(0.0, medians[images] - prior_per_image * images), prior_per_image
             overhead = min(medians[images], PRIOR_OVERHEAD_S)
             return overhead, (medians[images] - overhead) / images
@@ -96,7 +99,7 @@ class EtaModel:
         prior = self._prior_per_image(backend, experiment)
         line = lines.get((backend, experiment))
         if line is not None:
-            overhead, per_image = line.fit(prior)
+            overhead, per_image = line.fit(prior, per_call=experiment in PER_CALL)
             return overhead + per_image * images
         return PRIOR_OVERHEAD_S + prior * images
 
