@@ -756,15 +756,20 @@ def test_compare_runs_of_one_noisy_distribution_claims_no_difference() -> None:
     assert _verdicts(a, b) == {"same": len(a["measurements"])}
 
 
+def _steady_png_run(seed: int, scale: float, spread: float = 0.02, count: int = 8) -> Any:
+    """A png-only document whose samples sit tightly around ``scale`` x the made-up median."""
+    rng = np.random.default_rng(seed)
+
+    def samples(row: Any) -> Any:
+        low, high = 1 - spread, 1 + spread
+        return (row["median_s"] * scale * rng.uniform(low, high, count)).tolist()
+
+    return with_noise_fields(make_document(backends=("png",)), samples)
+
+
 def test_compare_clearly_separated_samples_gets_the_direction_right() -> None:
-    rng = np.random.default_rng(3)
-
-    def steady(scale: float) -> Any:
-        return lambda row: (row["median_s"] * scale * rng.uniform(0.98, 1.02, 8)).tolist()
-
-    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
-    slower = with_noise_fields(make_document(backends=("png",)), steady(2.5))
-    faster = with_noise_fields(make_document(backends=("png",)), steady(0.4))
+    a = _steady_png_run(3, 1.0)
+    slower, faster = _steady_png_run(4, 2.5), _steady_png_run(5, 0.4)
     assert _verdicts(a, slower) == {"slower": len(a["measurements"])}
     assert _verdicts(a, faster) == {"faster": len(a["measurements"])}
     assert all(row.ratio and row.ratio > 2 for row in compare_documents(a, slower).rows)
@@ -773,24 +778,13 @@ def test_compare_clearly_separated_samples_gets_the_direction_right() -> None:
 def test_a_difference_within_what_two_runs_differ_by_is_no_claim() -> None:
     """1.3x apart with tight samples: real within each run, but two runs of one plan on
     one machine differ by that much, so compare claims nothing."""
-    rng = np.random.default_rng(4)
-
-    def steady(scale: float) -> Any:
-        return lambda row: (row["median_s"] * scale * rng.uniform(0.99, 1.01, 12)).tolist()
-
-    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
-    b = with_noise_fields(make_document(backends=("png",)), steady(1.3))
+    a = _steady_png_run(6, 1.0, spread=0.01, count=12)
+    b = _steady_png_run(7, 1.3, spread=0.01, count=12)
     assert _verdicts(a, b) == {"same": len(a["measurements"])}
 
 
 def test_a_noisy_row_supports_no_claim() -> None:
-    rng = np.random.default_rng(5)
-
-    def steady(scale: float) -> Any:
-        return lambda row: (row["median_s"] * scale * rng.uniform(0.98, 1.02, 8)).tolist()
-
-    a = with_noise_fields(make_document(backends=("png",)), steady(1.0))
-    b = with_noise_fields(make_document(backends=("png",)), steady(3.0))
+    a, b = _steady_png_run(8, 1.0), _steady_png_run(9, 3.0)
     for row in b["measurements"]:
         row["warnings"] = [{"code": "noisy", "ci_half_width_share": 0.3, "iqr_share": 0.4}]
     assert _verdicts(a, b) == {"same": len(a["measurements"])}
