@@ -15,8 +15,6 @@ from imgbench.core.fetch import DOWNLOADS, Download
 from imgbench.tui.fetch_screen import FetchScreen, describe_progress
 from pilot_waits import wait_for
 
-SHOTS = Path("/tmp/shots")
-
 if TYPE_CHECKING:
     from fetch_server import FileServer
 
@@ -40,10 +38,9 @@ def text_of(screen: FetchScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
 
 
-def save_shot(app: App[None], name: str) -> Path:
-    """An SVG of the screen in /tmp/shots, and a PNG beside it when rsvg-convert is there."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    svg = Path(app.save_screenshot(filename=f"{name}.svg", path=str(SHOTS)))
+def save_shot(app: App[None], folder: Path, name: str) -> Path:
+    """An SVG of the screen in ``folder``, and a PNG beside it when rsvg-convert is there."""
+    svg = Path(app.save_screenshot(filename=f"{name}.svg", path=str(folder)))
     with contextlib.suppress(OSError):  # no converter: the SVG is enough
         subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=False)
     return svg
@@ -76,7 +73,7 @@ async def test_a_wrong_checksum_is_shown_and_the_file_is_gone(
         assert screen.query_one("#fetch-error").region.bottom <= 23  # above the footer
         keys = {binding.key for (_, binding, enabled, _) in app.active_bindings.values() if enabled}
         assert {"escape", "r"} <= keys
-        save_shot(app, "fetch-checksum-80x24")
+        save_shot(app, tmp_path, "fetch-checksum-80x24")
         assert app.results == []
         await pilot.press("escape")
         await pilot.pause()
@@ -94,7 +91,7 @@ async def test_escape_cancels_and_keeps_what_arrived(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: " of " in text_of(screen, "#fetch-numbers"))
         await wait_for(pilot, lambda: "/s" in text_of(screen, "#fetch-numbers"))
-        save_shot(app, "fetch-progress-80x24")
+        save_shot(app, tmp_path, "fetch-progress-80x24")
         await pilot.press("escape")
         await wait_for(pilot, lambda: bool(app.results))
         notes = [n.message for n in app._notifications]

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PIL import Image
 from test_setup_screen import (
-    SHOTS,
     SMALL,
     invalid,
     recording_app,
@@ -132,7 +131,7 @@ async def test_d_downloads_and_a_wrong_checksum_is_shown_and_nothing_kept(
         fetch_screen = app.screen
         assert isinstance(fetch_screen, FetchScreen)
         await wait_for(pilot, lambda: fetch_screen.state == "failed")
-        app.save_screenshot(filename="setup-download-failed-80x24.svg", path=str(SHOTS))
+        app.save_screenshot(filename="setup-download-failed-80x24.svg", path=str(place.parent))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, FetchScreen))
         assert value_of(app, "data") == "synthetic"
@@ -145,5 +144,5 @@ async def test_the_palette_offers_both_downloads(place: Path) -> None:
         await settle(pilot)
         titles = [title for title, _, _ in screen_of(app).palette_commands()]
         assert "Download CIFAR-10" in titles and "Download CIFAR-100" in titles
-        app.save_screenshot(filename="setup-data-80x24.svg", path=str(SHOTS))
+        app.save_screenshot(filename="setup-data-80x24.svg", path=str(place.parent))
         assert isinstance(screen_of(app).query_one("#resize"), Input)

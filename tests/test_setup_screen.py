@@ -27,7 +27,6 @@ from imgbench.tui.setup_screen import (
     parse_whole,
 )
 
-SHOTS = Path("/tmp/shots")
 SMALL, LARGE = (80, 24), (160, 48)
 
 
@@ -502,8 +501,7 @@ async def test_nothing_spills_or_overlaps_at_80x24(place: Path) -> None:
         await settle(pilot)
         screen = screen_of(app)
         assert screen.has_class("-narrow")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        app.save_screenshot(filename="setup-80x24.svg", path=str(SHOTS))
+        app.save_screenshot(filename="setup-80x24.svg", path=str(place.parent))
         assert screen.query_one("#setup-form").max_scroll_y > 0  # it scrolls, nothing cut off
         await assert_whole_form_fits(pilot, screen, SMALL[0])
 
@@ -518,5 +516,4 @@ async def test_two_columns_on_a_large_terminal(place: Path) -> None:
         assert right.region.x >= left.region.right
         assert screen.query_one("#setup-form").max_scroll_y == 0
         assert_fits(screen, LARGE[0])
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        app.save_screenshot(filename="setup-160x48.svg", path=str(SHOTS))
+        app.save_screenshot(filename="setup-160x48.svg", path=str(place.parent))
