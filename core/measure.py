@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -172,6 +172,7 @@ def _timed_store_ones(
     """n calls of store_one, then finish (closing the writer is part of writing). Progress
     is told between chunks of calls, so no per-image check of imgbench's own is timed."""
     label_values = labels.tolist()
+    image_list = list(images)  # untimed: taking image i out of the batch is not storing it
     count = len(label_values)
     step = max(1, count // 20) if progress is not None else max(1, count)
     store_one = store.store_one
@@ -179,7 +180,7 @@ def _timed_store_ones(
     for first in range(0, count, step):
         last = min(count, first + step)
         for image_id in range(first, last):
-            store_one(image_id, images[image_id], label_values[image_id])
+            store_one(image_id, image_list[image_id], label_values[image_id])
         if progress is not None:
             progress(last)
     store.finish()
@@ -252,13 +253,14 @@ class OpenReaderSampler(ReadSampler):
 
     def sample(self, index: int, progress: ProgressCallback = None) -> Sample:
         ids = self.ids(index)
+        request = self.request(ids)  # untimed: whatever form the timed call takes them in
         reader = self._reader()
         reader.open_reader()
         loops = 1 if self.context.cold else self.loops
         got: Any = None
         start = time.perf_counter()
         for _ in range(loops):
-            got = self.read(reader, ids)
+            got = self.read(reader, request)
         seconds = (time.perf_counter() - start) / loops
         reader.close()
         if not self.context.cold:
@@ -269,8 +271,12 @@ class OpenReaderSampler(ReadSampler):
     @abstractmethod
     def ids(self, index: int) -> npt.NDArray[np.int64]: ...
 
+    def request(self, ids: npt.NDArray[np.int64]) -> Any:
+        """The ids as the timed read takes them (converted before the clock starts)."""
+        return ids
+
     @abstractmethod
-    def read(self, reader: Backend, ids: npt.NDArray[np.int64]) -> Any: ...
+    def read(self, reader: Backend, request: Any) -> Any: ...
 
 
 class ReadSingleSampler(OpenReaderSampler):
@@ -280,9 +286,12 @@ class ReadSingleSampler(OpenReaderSampler):
     def ids(self, index: int) -> npt.NDArray[np.int64]:
         return single_read_order(self.context.settings, self.task.n)
 
-    def read(self, reader: Backend, ids: npt.NDArray[np.int64]) -> Any:
+    def request(self, ids: npt.NDArray[np.int64]) -> list[int]:
+        return cast("list[int]", ids.tolist())
+
+    def read(self, reader: Backend, request: Any) -> Any:
         read_one = reader.read_one
-        return [read_one(image_id) for image_id in ids.tolist()]
+        return [read_one(image_id) for image_id in request]
 
 
 class ReadRandomSampler(OpenReaderSampler):
@@ -291,8 +300,8 @@ class ReadRandomSampler(OpenReaderSampler):
     def ids(self, index: int) -> npt.NDArray[np.int64]:
         return random_ids(self.context.settings, self.task.n, index)
 
-    def read(self, reader: Backend, ids: npt.NDArray[np.int64]) -> Any:
-        return reader.read_many(ids=ids)
+    def read(self, reader: Backend, request: Any) -> Any:
+        return reader.read_many(ids=request)
 
 
 READ_SAMPLERS: dict[str, type[ReadSampler]] = {
