@@ -52,7 +52,7 @@ class RunSettings:
     single_max_n: int = 1_000
     # warm-ups help reads (caches, lazy opening); a store, or a read of every image right
     # after the store's read-back, warms nothing once n is large
-    warmup_store_max_n: int = 1_000
+    warmup_store_max_n: int = 100
 
     @property
     def target_count(self) -> int:
