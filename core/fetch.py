@@ -6,6 +6,12 @@ complete file with the right checksum is renamed to the final name (and synced, 
 included), so a crash or a dropped connection never leaves a half archive under the name
 the loader trusts. A later call resumes the ``.part`` with an HTTP Range request.
 
+Nothing imgbench did not create is touched: a file already under the final name is checked
+and kept (verified: "already there"; anything else: refused, left as it is); a link or any
+other non-regular file under either name is refused, never followed or replaced; and a body
+longer than the archive's known size is stopped at that size (plus a small margin) and its
+``.part`` removed, so a broken or hostile server cannot fill the disk.
+
 Standard library only (urllib): no dependency, and nothing here touches a UI.
 """
 
@@ -16,6 +22,7 @@ import http.client
 import os
 import re
 import socket
+import stat
 import time
 import urllib.error
 import urllib.parse
@@ -32,6 +39,9 @@ CHUNK_BYTES: Final = 1 << 20
 """Read at most 1 MiB at a time (less when less has arrived); progress and cancel are
 checked between chunks."""
 
+SIZE_MARGIN: Final = 1 << 20
+"""How far past the archive's known size a body may go before it is stopped (1 MiB)."""
+
 MIRROR_VARIABLE: Final = "IMGBENCH_MIRROR"
 """An environment variable naming a mirror folder to download from instead."""
 
@@ -41,13 +51,23 @@ CancelCheck = Callable[[], bool]
 
 @dataclass(frozen=True)
 class Download:
-    """One file to fetch: where it is, the name it is kept under, and its MD5."""
+    """One file to fetch: where it is, the name it is kept under, its MD5 and its size.
+
+    ``size`` (bytes) bounds the download: a body longer than ``size + SIZE_MARGIN`` is
+    stopped and thrown away.
+    """
 
     name: str
     title: str
     url: str
     filename: str
     md5: str
+    size: int
+
+    @property
+    def size_limit(self) -> int:
+        """The most bytes a download of this file may bring."""
+        return self.size + SIZE_MARGIN
 
     def url_from(self, base_url: str | None = None) -> str:
         """The official URL, or the same file in a mirror's folder (``base_url + filename``)."""
@@ -61,17 +81,17 @@ def default_mirror() -> str | None:
     return os.environ.get(MIRROR_VARIABLE) or None
 
 
-def _official(source: discovery.ChoiceSource, title: str, md5: str) -> Download:
+def _official(source: discovery.ChoiceSource, title: str, md5: str, size: int) -> Download:
     """The authors' own copy, under the archive name discovery looks for (so it is found where
     it lands)."""
     name = next(c.name for c in discovery.CANDIDATES if c.source == source and c.kind == "archive")
-    return Download(source, title, f"https://www.cs.toronto.edu/~kriz/{name}", name, md5)
+    return Download(source, title, f"https://www.cs.toronto.edu/~kriz/{name}", name, md5, size)
 
 
 #: The official "python version" archives.
 DOWNLOADS: Final[dict[str, Download]] = {
-    "cifar10": _official("cifar10", "CIFAR-10", "c58f30108f718f92721af3b95e74349a"),
-    "cifar100": _official("cifar100", "CIFAR-100", "eb9058c3a382ffc7106e4002c42a8d85"),
+    "cifar10": _official("cifar10", "CIFAR-10", "c58f30108f718f92721af3b95e74349a", 170498071),
+    "cifar100": _official("cifar100", "CIFAR-100", "eb9058c3a382ffc7106e4002c42a8d85", 169001437),
 }
 
 
@@ -83,7 +103,6 @@ class FetchResult:
     size: int
     already_present: bool = False
     resumed: bool = False
-    replaced_bad_copy: bool = False
     attempts: int = 0
 
 
@@ -91,7 +110,31 @@ class FetchResult:
 
 
 class FetchError(ImgbenchError):
-    """A download did not produce a verified archive; the message says what to do next."""
+    """A download did not produce a verified archive; the message says what to do next.
+
+    The message is one line: control characters in it (a newline in a file name) are escaped
+    as ``repr`` would (``\\n``).
+    """
+
+    def __init__(self, path: Path | str | None, problem: str) -> None:
+        super().__init__(path, shown(problem))
+        self.args = (shown(self.args[0]),)
+
+
+class InTheWayError(FetchError):
+    """Something imgbench did not create holds a name it needs; it was left as it is."""
+
+
+class ForeignArchiveError(InTheWayError):
+    """A complete file under the archive's name is not the official archive; it was kept."""
+
+    def __init__(self, path: Path, problem: str, expected: str, actual: str | None) -> None:
+        self.expected, self.actual = expected, actual
+        super().__init__(path, problem)
+
+
+class TooLargeError(FetchError):
+    """The server sent (or announced) more than the archive's size; the ``.part`` was removed."""
 
 
 class OfflineError(FetchError):
@@ -181,13 +224,8 @@ def fetch(
     """
     folder = _make_folder(Path(dest_dir) if dest_dir is not None else discovery.user_data_dir())
     final = folder / download.filename
-    replaced = False
     if _is_present(final):
-        size = final.stat().st_size
-        if _md5_of(final) == download.md5:
-            return FetchResult(final, size, already_present=True)
-        final.unlink()  # a wrong copy under the trusted name: replace it
-        replaced = True
+        return FetchResult(final, _check_present(final, download), already_present=True)
     job = _Transfer(
         download,
         download.url_from(base_url),
@@ -197,6 +235,7 @@ def fetch(
         cancelled,
         timeout_s,
     )
+    _part_size(job.part)  # refuse a link or anything else in the way before any request
     range_refused = _download_with_retries(job, retries, retry_delay_s)
     digest = _md5_of(job.part)
     if range_refused and digest == download.md5:
@@ -210,9 +249,7 @@ def fetch(
         raise ChecksumError(final, download.md5, digest)
     _commit(job.part, final)
     size = final.stat().st_size
-    return FetchResult(
-        final, size, resumed=job.resumed, replaced_bad_copy=replaced, attempts=job.attempts
-    )
+    return FetchResult(final, size, resumed=job.resumed, attempts=job.attempts)
 
 
 def _make_folder(folder: Path) -> Path:
@@ -225,12 +262,116 @@ def _make_folder(folder: Path) -> Path:
 
 
 def _is_present(final: Path) -> bool:
-    """True for a regular file; anything else under that name is in the way, not ours."""
-    if final.is_file():
+    """True for a regular file; anything else under that name (a link, a folder, a FIFO) is in
+    the way, not ours: refused, never followed, read or replaced."""
+    info = _lstat(final)
+    if info is None:
+        return False
+    if stat.S_ISREG(info.st_mode):
         return True
-    if os.path.lexists(final):
-        raise FetchError(final, "something that is not a file is in the way; move it first")
-    return False
+    if stat.S_ISLNK(info.st_mode):
+        problem = "is a symbolic link; imgbench neither follows nor replaces it: move it away"
+    else:
+        problem = f"{_kind(info.st_mode)} is in the way of the archive; move it away"
+    raise InTheWayError(final, problem)
+
+
+def _check_present(final: Path, download: Download) -> int:
+    """The size of the official archive already under the final name; anything else there is
+    the user's and stays as it is (refused, saying what it is and what to do).
+
+    Its MD5 is read unless it is larger than the archive can be (a 10 GB file is not read
+    through only to say it is not a 170 MB archive).
+    """
+    size = _lstat_size(final)
+    actual = _md5_of(final) if size <= download.size_limit else None
+    if size == download.size and actual == download.md5:
+        return size
+    found = f"{size:,} bytes" + (f", MD5 {actual}" if actual is not None else "")
+    problem = (
+        f"this is not the official {download.title} archive ({found}; the archive is "
+        f"{download.size:,} bytes, MD5 {download.md5}); it was left as it is: move it away"
+    )
+    raise ForeignArchiveError(final, problem, download.md5, actual)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    """``lstat``, None when nothing is there (a link is described, never followed)."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise FetchError(path, f"cannot look at it: {_reason(error)}") from None
+
+
+def _lstat_size(path: Path) -> int:
+    info = _lstat(path)
+    return info.st_size if info is not None else 0
+
+
+def _kind(mode: int) -> str:
+    """``a folder``, ``a FIFO``, …: what a non-regular file is, in words."""
+    kinds = (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    )
+    return next((word for test, word in kinds if test(mode)), "something that is not a file")
+
+
+def _part_size(part: Path) -> int:
+    """How much a ``.part`` holds (0 when there is none); a link, a non-regular file or a file
+    with other names (hard links) is not ours to write: refused before anything is sent."""
+    info = _lstat(part)
+    if info is None:
+        return 0
+    _refuse_unless_ours(part, info)
+    return info.st_size
+
+
+def _refuse_unless_ours(part: Path, info: os.stat_result) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        problem = (
+            "is a symbolic link; imgbench never writes through a link: remove it (what it "
+            "points to is not touched)"
+        )
+    elif not stat.S_ISREG(info.st_mode):
+        problem = f"is {_kind(info.st_mode)}, not a download imgbench started: move it away"
+    elif info.st_nlink > 1:
+        problem = (
+            "has other names (hard links), so writing it would change another file: move it away"
+        )
+    else:
+        return
+    raise InTheWayError(part, problem)
+
+
+_NO_FOLLOW: Final = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_regular(path: Path, flags: int, *, ours: bool) -> int:
+    """``os.open`` that never follows a link at ``path`` and never blocks on a FIFO; the file
+    opened must be regular (and, when ``ours``, have no other names)."""
+    try:
+        fd = os.open(path, flags | _NO_FOLLOW, 0o644)
+    except OSError:
+        info = _lstat(path)  # ELOOP (a link), ENXIO (a FIFO nobody reads), …: say what it is
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            _refuse_unless_ours(path, info)
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (ours and info.st_nlink > 1):
+            _refuse_unless_ours(path, info)
+        os.set_blocking(fd, True)  # O_NONBLOCK was only for the open
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _download_with_retries(job: _Transfer, retries: int, retry_delay_s: float) -> bool:
@@ -271,15 +412,20 @@ def _pause(job: _Transfer, seconds: float) -> None:
 
 def _attempt(job: _Transfer) -> bool:
     """One request: resume from the ``.part``'s size if it has one. True on a 416."""
-    offset = job.part.stat().st_size if job.part.is_file() else 0
+    offset = _part_size(job.part)
     response = _open(job, offset)
     if response is None:
         return True
-    with response:
-        append = _resumes(response, job, offset)
-        job.resumed = job.resumed or append
-        job.done = offset if append else 0
-        _stream(response, job, "ab" if append else "wb")
+    try:
+        with response:
+            append = _resumes(response, job, offset)
+            job.resumed = job.resumed or append
+            job.done = offset if append else 0
+            _check_announced_size(job)
+            _stream(response, job, append=append)
+    except TooLargeError:
+        job.part.unlink(missing_ok=True)  # not the archive: nothing of it is worth keeping
+        raise
     if job.total is not None and job.done < job.total:
         raise _Dropped("the server closed the connection early")
     return False
@@ -337,14 +483,35 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text is not None and text.strip().isdigit() else None
 
 
-def _stream(response: http.client.HTTPResponse, job: _Transfer, mode: str) -> None:
+def _check_announced_size(job: _Transfer) -> None:
+    """A server announcing a file longer than the archive can be is refused before a byte is
+    written (a 206's total counts what the ``.part`` already holds)."""
+    limit = job.download.size_limit
+    if job.total is not None and job.total > limit:
+        raise TooLargeError(
+            None,
+            f"{job.url}: the server says the file is {job.total:,} bytes, more than the "
+            f"archive's size ({job.download.size:,} bytes); nothing of it was kept: "
+            "check the URL or the mirror",
+        )
+
+
+def _stream(response: http.client.HTTPResponse, job: _Transfer, *, append: bool) -> None:
     """Copy the body into the ``.part`` as it arrives; a drop keeps what arrived.
 
     ``read1`` returns what the socket has rather than waiting for a full chunk, so progress
-    and cancel keep up on a slow line.
+    and cancel keep up on a slow line. The ``.part`` is opened without following a link and
+    must be a regular file of its own; the body stops at the archive's size (plus a margin),
+    or at the announced length when that is smaller.
     """
+    limit = job.download.size_limit
+    if job.total is not None:
+        limit = min(limit, job.total)
     try:
-        with open(job.part, mode) as out:
+        fd = _open_regular(job.part, os.O_WRONLY | os.O_CREAT | os.O_APPEND, ours=True)
+        with open(fd, "ab") as out:
+            if not append:
+                os.ftruncate(fd, 0)  # only now: truncating is writing, and this file is ours
             _report(job)
             while True:
                 _check_cancelled(job)
@@ -354,12 +521,23 @@ def _stream(response: http.client.HTTPResponse, job: _Transfer, mode: str) -> No
                     raise _Dropped(_reason(error)) from None
                 if not chunk:
                     return
+                if job.done + len(chunk) > limit:
+                    raise _too_much(job, limit)
                 out.write(chunk)
                 job.done += len(chunk)
                 job.received_any = True
                 _report(job)
     except OSError as error:  # opening or writing the .part: disk full, permissions
         raise FetchError(job.part, f"cannot write: {_reason(error)}") from None
+
+
+def _too_much(job: _Transfer, limit: int) -> TooLargeError:
+    return TooLargeError(
+        None,
+        f"{job.url}: the server sent more than the archive's size ({job.download.size:,} "
+        f"bytes) and was stopped at {limit:,} bytes; the part was removed: check the URL or "
+        "the mirror",
+    )
 
 
 def _report(job: _Transfer) -> None:
@@ -376,7 +554,7 @@ def _md5_of(path: Path) -> str:
     """MD5 of the whole file, streamed (the archives are 170 MB)."""
     digest = hashlib.md5(usedforsecurity=False)
     try:
-        with open(path, "rb") as file:
+        with open(_open_regular(path, os.O_RDONLY, ours=False), "rb") as file:
             while chunk := file.read(CHUNK_BYTES):
                 digest.update(chunk)
     except OSError as error:
@@ -385,12 +563,19 @@ def _md5_of(path: Path) -> str:
 
 
 def _commit(part: Path, final: Path) -> None:
-    """Sync the verified bytes, rename them to the final name, sync the folder: the archive
-    survives a crash, and the final name never holds a partial file."""
+    """Sync the verified bytes, give them the final name, sync the folder: the archive
+    survives a crash, and the final name never holds a partial file.
+
+    Whatever appeared under the final name during the download is not replaced: the
+    verified bytes stay in the ``.part`` (the next run finds it complete) and that is said.
+    """
     try:
-        with open(part, "rb+") as file:
-            os.fsync(file.fileno())
-        os.replace(part, final)
+        fd = _open_regular(part, os.O_RDONLY, ours=False)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _rename_without_replacing(part, final)
         folder = os.open(final.parent, os.O_RDONLY)
         try:
             os.fsync(folder)
@@ -400,7 +585,48 @@ def _commit(part: Path, final: Path) -> None:
         raise FetchError(final, f"cannot keep the verified download: {_reason(error)}") from None
 
 
+def _rename_without_replacing(part: Path, final: Path) -> None:
+    """``part`` becomes ``final`` only if nothing is there: a hard link then an unlink (atomic:
+    ``link`` fails on an existing name), or a checked rename where links are not supported."""
+    try:
+        os.link(part, final, follow_symlinks=False)
+    except FileExistsError:
+        raise _appeared(part, final) from None
+    except OSError:  # no hard links on this file system (FAT, some network ones)
+        if os.path.lexists(final):
+            raise _appeared(part, final) from None
+        os.replace(part, final)
+        return
+    os.unlink(part)
+
+
+def _appeared(part: Path, final: Path) -> FetchError:
+    return FetchError(
+        final,
+        "something appeared under this name during the download and was left as it is; the "
+        f"verified download is kept in {part.name}: move it away and run the download again",
+    )
+
+
 # -- words ------------------------------------------------------------------------------------
+
+
+def shown(text: object) -> str:
+    """``text`` on one line: control and other non-printable characters escaped as ``repr``
+    would (a newline in a file name becomes ``\\n``); bytes of a name that is not UTF-8
+    (surrogate escapes) become ``\\xNN``."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    escaped = repr(char)[1:-1]
+    return escaped if escaped != char else f"\\u{code:04x}"
 
 
 def _reason(error: object) -> str:

@@ -11,6 +11,9 @@ range". Modes:
 - ``ignore_range``: always 200 with the whole file, whatever the Range says
 - ``trickle``: the body in small pieces with pauses (a download that takes a while);
   ``release`` lets a stalled trickle finish
+- ``endless``: 200 with no Content-Length, the file and then junk that never ends (until the
+  client hangs up, or ``ENDLESS_CAP`` bytes: a safety net for the test machine)
+- ``too_long``: 200 announcing (and sending) ``too_long_by`` bytes more than the file
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from imgbench.core.fetch import DOWNLOADS, Download
 NAME = DOWNLOADS["cifar10"].filename
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 MODES = ("ok", "drop_once", "drop_always", "error500", "ignore_range", "trickle")
+MODES += ("endless", "too_long")
+ENDLESS_CAP = 64 << 20
 
 
 class FileServer:
@@ -40,6 +45,8 @@ class FileServer:
         self.data, self.name = data, name
         self.mode = "ok"
         self.trickle_piece, self.trickle_pause_s = 8192, 0.01
+        self.too_long_by = 4 << 20
+        self.sent_junk = 0  # bytes of junk an endless or too-long body got out
         self.requests: list[dict[str, str | None]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -89,6 +96,9 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
             if self.path != "/" + server.name:
                 self.send_error(404, "Not Found")
                 return
+            if server.mode in ("endless", "too_long"):
+                self._send_too_much()
+                return
             start = self._range_start()
             if start is not None and start >= len(server.data):
                 self.send_response(416)
@@ -136,6 +146,27 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
                     return
                 time.sleep(server.trickle_pause_s)
 
+        def _send_too_much(self) -> None:
+            """The file, then junk: for ever (no length said) or ``too_long_by`` bytes more than
+            the length of the file (said up front)."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/gzip")
+            junk_bytes = ENDLESS_CAP
+            if server.mode == "too_long":
+                junk_bytes = server.too_long_by
+                self.send_header("Content-Length", str(len(server.data) + junk_bytes))
+            self.end_headers()
+            self.close_connection = True
+            junk = b"\x00" * 65536
+            try:
+                self.wfile.write(server.data)
+                while server.sent_junk < junk_bytes:
+                    piece = junk[: junk_bytes - server.sent_junk]
+                    self.wfile.write(piece)
+                    server.sent_junk += len(piece)
+            except OSError:  # the client hung up: what it should do
+                return
+
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the requests are recorded, not printed."""
 
@@ -170,6 +201,7 @@ def server(archive: bytes, monkeypatch: pytest.MonkeyPatch) -> Iterator[FileServ
 
 @pytest.fixture
 def download(server: FileServer, archive: bytes) -> Download:
-    """The official entry, pointed at the local server, with the served file's MD5."""
+    """The official entry, pointed at the local server, with the served file's MD5 and size."""
     official = DOWNLOADS["cifar10"]
-    return replace(official, url=server.url + NAME, md5=hashlib.md5(archive).hexdigest())
+    md5 = hashlib.md5(archive).hexdigest()
+    return replace(official, url=server.url + NAME, md5=md5, size=len(archive))

@@ -8,7 +8,9 @@ meant to fail (the served file is not the real archive).
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,12 +24,18 @@ from imgbench.core.cifar import load_cifar
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import (
     DOWNLOADS,
+    SIZE_MARGIN,
     ChecksumError,
     Download,
     DownloadInterrupted,
     FetchCancelled,
+    FetchError,
+    ForeignArchiveError,
+    InTheWayError,
     OfflineError,
     ServerError,
+    TooLargeError,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +62,12 @@ def only_archive(dest: Path) -> list[str]:
     return sorted(path.name for path in dest.iterdir())
 
 
+def one_line(error: BaseException) -> str:
+    message = str(error)
+    assert "\n" not in message and "\r" not in message, message
+    return message
+
+
 # -- the registry ---------------------------------------------------------------------------
 
 
@@ -62,6 +76,10 @@ def test_downloads_use_the_names_discovery_looks_for() -> None:
     assert {name: d.filename for name, d in DOWNLOADS.items()} == archives
     assert DOWNLOADS["cifar10"].md5 == "c58f30108f718f92721af3b95e74349a"
     assert DOWNLOADS["cifar100"].md5 == "eb9058c3a382ffc7106e4002c42a8d85"
+    assert DOWNLOADS["cifar10"].size == 170498071
+    assert DOWNLOADS["cifar100"].size == 169001437
+    assert DOWNLOADS["cifar10"].size_limit == 170498071 + SIZE_MARGIN
+    assert SIZE_MARGIN <= 1 << 20
     for entry in DOWNLOADS.values():
         assert entry.url.startswith("https://") and entry.url.endswith("/" + entry.filename)
 
@@ -121,14 +139,231 @@ def test_an_archive_already_there_is_not_downloaded_again(
     assert server.requests == []
 
 
-def test_a_wrong_copy_already_there_is_replaced(
-    server: FileServer, download: Download, dest: Path, archive: bytes
+@pytest.mark.parametrize("theirs", [b"not the archive", "same size"])
+def test_a_users_file_under_the_archive_name_is_kept_and_explained(
+    server: FileServer, download: Download, dest: Path, archive: bytes, theirs: bytes | str
+) -> None:
+    """Not deleted, not moved, not downloaded over: refused, saying what it is and what to do."""
+    mine = theirs if isinstance(theirs, bytes) else bytes(len(archive))  # same size, not it
+    dest.mkdir()
+    (dest / NAME).write_bytes(mine)
+    with pytest.raises(ForeignArchiveError) as caught:
+        fetch.fetch(download, dest)
+    message = one_line(caught.value)
+    assert message.startswith(f"{dest / NAME}: this is not the official CIFAR-10 archive")
+    assert f"{len(mine):,} bytes, MD5 {hashlib.md5(mine).hexdigest()}" in message
+    assert download.md5 in message and message.endswith("left as it is: move it away")
+    assert caught.value.actual == hashlib.md5(mine).hexdigest()
+    assert isinstance(caught.value, InTheWayError)
+    assert (dest / NAME).read_bytes() == mine and only_archive(dest) == [NAME]
+    assert server.requests == []
+
+
+def test_a_users_file_larger_than_the_archive_can_be_is_not_read_through(
+    server: FileServer, download: Download, dest: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dest.mkdir()
-    (dest / NAME).write_bytes(b"not the archive")
+    with open(dest / NAME, "wb") as big:
+        big.truncate(download.size_limit + 1)  # sparse: takes no room
+
+    def no_md5(path: Path) -> str:
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(fetch, "_md5_of", no_md5)
+    with pytest.raises(ForeignArchiveError, match=f"{download.size_limit + 1:,} bytes;"):
+        fetch.fetch(download, dest)
+    assert (dest / NAME).stat().st_size == download.size_limit + 1 and server.requests == []
+
+
+@pytest.mark.parametrize("target", ["the archive", "junk", "nothing"])
+def test_a_link_under_the_archive_name_is_neither_followed_nor_replaced(
+    server: FileServer, download: Download, dest: Path, tmp_path: Path, archive: bytes, target: str
+) -> None:
+    pointed = tmp_path / "elsewhere.tar.gz"
+    if target != "nothing":
+        pointed.write_bytes(archive if target == "the archive" else b"junk")
+    dest.mkdir()
+    (dest / NAME).symlink_to(pointed)
+    with pytest.raises(InTheWayError) as caught:
+        fetch.fetch(download, dest)
+    assert "is a symbolic link" in one_line(caught.value) and "move it away" in str(caught.value)
+    assert (dest / NAME).is_symlink() and os.readlink(dest / NAME) == str(pointed)
+    if target == "nothing":
+        assert not pointed.exists()
+    else:
+        assert pointed.read_bytes() == (archive if target == "the archive" else b"junk")
+    assert only_archive(dest) == [NAME] and server.requests == []
+
+
+def test_something_appearing_under_the_name_during_the_download_is_not_replaced(
+    server: FileServer, download: Download, dest: Path, archive: bytes
+) -> None:
+    def user_drops_a_file(done: int, total: int | None) -> None:
+        if done == total:
+            (dest / NAME).write_bytes(b"the user's own")
+
+    with pytest.raises(FetchError) as caught:
+        fetch.fetch(download, dest, progress=user_drops_a_file)
+    message = one_line(caught.value)
+    assert "appeared" in message and f"kept in {NAME}.part" in message
+    assert (dest / NAME).read_bytes() == b"the user's own"
+    assert (dest / (NAME + ".part")).read_bytes() == archive  # verified, kept for next time
+    (dest / NAME).unlink()  # moved away: the next run finishes without downloading again
     result = fetch.fetch(download, dest)
-    assert result.replaced_bad_copy and not result.already_present
-    assert (dest / NAME).read_bytes() == archive
+    assert result.path.read_bytes() == archive and only_archive(dest) == [NAME]
+    assert server.ranges[-1] == f"bytes={len(archive)}-"
+
+
+# -- what is in the way of the .part --------------------------------------------------------
+
+
+@pytest.mark.parametrize("target_exists", [True, False])
+def test_a_part_that_is_a_link_is_refused_and_its_target_untouched(
+    server: FileServer, download: Download, dest: Path, tmp_path: Path, target_exists: bool
+) -> None:
+    victim = tmp_path / "notes.txt"
+    if target_exists:
+        victim.write_bytes(b"precious")
+    dest.mkdir()
+    (dest / (NAME + ".part")).symlink_to(victim)
+    with pytest.raises(InTheWayError) as caught:
+        fetch.fetch(download, dest)
+    message = one_line(caught.value)
+    assert message.startswith(f"{dest / (NAME + '.part')}: is a symbolic link")
+    assert victim.read_bytes() == b"precious" if target_exists else not victim.exists()
+    assert (dest / (NAME + ".part")).is_symlink() and server.requests == []
+
+
+def test_a_part_made_a_link_after_the_check_is_still_not_written_through(
+    server: FileServer,
+    download: Download,
+    dest: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checks before the request pass (a race); opening the part must not follow it."""
+    victim = tmp_path / "notes.txt"
+    victim.write_bytes(b"precious")
+    dest.mkdir()
+    (dest / (NAME + ".part")).symlink_to(victim)
+    monkeypatch.setattr(fetch, "_part_size", lambda part: 0)
+    with pytest.raises(InTheWayError, match="is a symbolic link"):
+        fetch.fetch(download, dest)
+    assert victim.read_bytes() == b"precious"
+
+
+def test_a_part_with_another_name_is_not_written(
+    server: FileServer, download: Download, dest: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "notes.txt"
+    victim.write_bytes(b"precious")
+    dest.mkdir()
+    os.link(victim, dest / (NAME + ".part"))
+    with pytest.raises(InTheWayError, match="hard links"):
+        fetch.fetch(download, dest)
+    assert victim.read_bytes() == b"precious" and server.requests == []
+
+
+def test_a_part_that_is_a_fifo_is_refused_without_hanging(
+    server: FileServer, download: Download, dest: Path
+) -> None:
+    dest.mkdir()
+    part = dest / (NAME + ".part")
+    os.mkfifo(part)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fetch.fetch(download, dest)
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # blocked opening the FIFO: let it go, then fail
+        os.close(os.open(part, os.O_RDONLY | os.O_NONBLOCK))
+        pytest.fail("fetch hung on a FIFO .part")
+    assert len(errors) == 1 and isinstance(errors[0], InTheWayError)
+    assert "is a FIFO" in one_line(errors[0]) and server.requests == []
+
+
+# -- a server that sends too much -----------------------------------------------------------
+
+
+def test_an_endless_body_is_stopped_at_the_archive_size_and_removed(
+    server: FileServer, download: Download, dest: Path, archive: bytes
+) -> None:
+    server.mode = "endless"  # no Content-Length: the archive, then junk until we hang up
+    seen: list[int] = []
+    with pytest.raises(TooLargeError) as caught:
+        fetch.fetch(download, dest, progress=lambda done, _: seen.append(done), retry_delay_s=0)
+    message = one_line(caught.value)
+    assert "the server sent more than the archive's size" in message
+    assert f"{len(archive):,} bytes" in message and "the part was removed" in message
+    assert max(seen) <= download.size_limit == len(archive) + SIZE_MARGIN
+    assert only_archive(dest) == [] and len(server.requests) == 1  # no retry either
+
+
+def test_a_body_announced_longer_than_the_archive_is_refused_before_a_byte_is_kept(
+    server: FileServer, download: Download, dest: Path, archive: bytes
+) -> None:
+    server.mode = "too_long"
+    server.too_long_by = SIZE_MARGIN + 1
+    seen: list[int] = []
+    with pytest.raises(TooLargeError) as caught:
+        fetch.fetch(download, dest, progress=lambda done, _: seen.append(done))
+    message = one_line(caught.value)
+    assert f"the server says the file is {len(archive) + SIZE_MARGIN + 1:,} bytes" in message
+    assert seen == [] and only_archive(dest) == []
+
+
+def test_a_resume_announcing_more_than_the_archive_removes_the_part(
+    server: FileServer,
+    download: Download,
+    dest: Path,
+    archive: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dest.mkdir()
+    (dest / (NAME + ".part")).write_bytes(archive[:1000])
+    monkeypatch.setattr(fetch, "SIZE_MARGIN", 0)
+    small = replace(download, size=2000)  # the 206's total (the whole archive) is too much
+    with pytest.raises(TooLargeError, match="says the file is"):
+        fetch.fetch(small, dest)
+    assert server.ranges == ["bytes=1000-"] and only_archive(dest) == []
+
+
+def test_a_margin_past_the_size_is_allowed(
+    server: FileServer, download: Download, dest: Path, archive: bytes
+) -> None:
+    """The size bounds the body; the MD5 still decides (here: right)."""
+    result = fetch.fetch(replace(download, size=len(archive) - 1000), dest)
+    assert result.path.read_bytes() == archive
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def test_file_names_in_messages_stay_on_one_line(
+    server: FileServer, download: Download, tmp_path: Path
+) -> None:
+    dest = tmp_path / os.fsdecode(b"da\nta\xff")  # a newline, and a byte that is not UTF-8
+    dest.mkdir()
+    (dest / NAME).write_bytes(b"theirs")
+    with pytest.raises(ForeignArchiveError) as caught:
+        fetch.fetch(download, dest)
+    message = one_line(caught.value)
+    assert f"{tmp_path}/da\\nta\\xff/{NAME}: this is not" in message
+    message.encode("utf-8")  # printable anywhere: no surrogates left
+
+
+def test_shown_escapes_like_repr() -> None:
+    assert shown("plain name.tar.gz") == "plain name.tar.gz"
+    assert shown("a\nb\rc\td") == "a\\nb\\rc\\td"
+    assert shown("bell\x07") == "bell\\x07"
+    assert shown(os.fsdecode(b"x\xfe")) == "x\\xfe"
+    assert shown(Path("/tmp/é")) == "/tmp/é"
 
 
 # -- checksum -------------------------------------------------------------------------------

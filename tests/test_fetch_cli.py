@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from dataclasses import replace
 from pathlib import Path
@@ -31,8 +32,10 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def served_md5(monkeypatch: pytest.MonkeyPatch, archive: bytes) -> None:
-    """The registry's CIFAR-10 entry with the served file's MD5 (it is not the real one)."""
-    entry = replace(DOWNLOADS["cifar10"], md5=hashlib.md5(archive).hexdigest())
+    """The registry's CIFAR-10 entry with the served file's MD5 and size (it is not the real
+    one)."""
+    md5 = hashlib.md5(archive).hexdigest()
+    entry = replace(DOWNLOADS["cifar10"], md5=md5, size=len(archive))
     monkeypatch.setitem(DOWNLOADS, "cifar10", entry)
 
 
@@ -159,3 +162,56 @@ def test_a_file_in_place_of_the_folder_is_bad_input(
     place.write_text("not a folder")
     assert cli.main(["fetch", "cifar100", "--dir", str(place)]) == 2
     assert "not a folder" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.usefixtures("served_md5")
+def test_a_users_file_under_the_archive_name_is_kept_and_exits_1(
+    server: FileServer, place: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    place.mkdir(parents=True)
+    (place / NAME).write_bytes(b"my own notes")
+    code = cli.main(["fetch", "cifar10", "--mirror", server.url, "--dir", str(place)])
+    line = one_line(capsys.readouterr().err)
+    assert code == 1
+    assert line.startswith(f"imgbench: {place / NAME}: this is not the official CIFAR-10 archive")
+    assert hashlib.md5(b"my own notes").hexdigest() in line
+    assert line.endswith("left as it is: move it away, or pass another --dir")
+    assert (place / NAME).read_bytes() == b"my own notes" and server.requests == []
+
+
+@pytest.mark.usefixtures("served_md5")
+def test_a_link_as_the_part_is_refused_and_exits_1(
+    server: FileServer, place: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = tmp_path / "notes.txt"
+    victim.write_bytes(b"precious")
+    place.mkdir(parents=True)
+    (place / (NAME + ".part")).symlink_to(victim)
+    code = cli.main(["fetch", "cifar10", "--mirror", server.url, "--dir", str(place)])
+    line = one_line(capsys.readouterr().err)
+    assert code == 1 and "is a symbolic link" in line and line.endswith("pass another --dir")
+    assert victim.read_bytes() == b"precious"
+
+
+@pytest.mark.usefixtures("served_md5")
+def test_an_endless_body_exits_1_and_leaves_nothing(
+    server: FileServer, place: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.mode = "endless"
+    code = cli.main(["fetch", "cifar10", "--mirror", server.url, "--dir", str(place)])
+    line = one_line(capsys.readouterr().err)
+    assert code == 1 and "the server sent more than the archive's size" in line
+    assert list(place.iterdir()) == []
+
+
+@pytest.mark.usefixtures("served_md5")
+def test_a_folder_name_with_a_newline_is_shown_escaped(
+    server: FileServer, place: Path, archive: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = place / os.fsdecode(b"new\nline\xff")
+    code = cli.main(["fetch", "cifar10", "--mirror", server.url, "--dir", str(folder)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert (folder / NAME).read_bytes() == archive
+    lines = out.out.strip().splitlines()
+    assert len(lines) == 2 and all("new\\nline\\xff" in line for line in lines), lines

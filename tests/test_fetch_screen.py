@@ -124,3 +124,24 @@ def test_progress_in_words() -> None:
     assert text == "12.3 of 170.5 MB · 4.2 MB/s · about 38 s left"
     assert describe_progress(2_000_000, 2_000_000, 500.0) == "2.0 of 2.0 MB · 500 B/s"
     assert describe_progress(5_400_000, 10_000_000, 1000.0).endswith("about 1 h 16 min left")
+
+
+async def test_a_users_file_in_the_way_is_shown_and_kept(
+    server: FileServer, download: Download, tmp_path: Path
+) -> None:
+    dest = tmp_path / "data"
+    dest.mkdir()
+    (dest / NAME).write_bytes(b"my own notes")
+    screen = FetchScreen(download, dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen.state == "failed")
+        await pilot.pause()
+        error = text_of(screen, "#fetch-error")
+        assert "not the official CIFAR-10 archive" in error and "move it away" in error
+        assert "once it is moved" in text_of(screen, "#fetch-hint")
+        assert "\n" not in error and "--dir" not in error
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+    assert (dest / NAME).read_bytes() == b"my own notes" and server.requests == []

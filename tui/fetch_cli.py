@@ -3,6 +3,8 @@
 A progress bar while it downloads (on stderr, gone when it ends), then one line on stdout:
 where the archive is and how ``imgbench run`` and the app find it. A failure is one line on
 stderr and exit code 1; ctrl+c keeps what arrived, and running the command again resumes.
+A file of the user's under the archive's name (or a link there) is never touched: the command
+says what it is and to move it away or pass another ``--dir``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from imgbench.core.fetch import (
     Download,
     FetchError,
     FetchResult,
+    InTheWayError,
     default_mirror,
     fetch,
     how_far,
+    shown,
 )
 
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
@@ -73,11 +77,12 @@ def command_fetch(args: argparse.Namespace) -> int:
     download = DOWNLOADS[args.dataset]
     folder: Path = args.dir if args.dir is not None else discovery.user_data_dir()
     if folder.exists() and not folder.is_dir():
-        print(f"imgbench: --dir {folder} is not a folder", file=sys.stderr)
+        print(f"imgbench: --dir {shown(folder)} is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     mirror = mirror_from(args)
     out = Console(highlight=False)
-    out.print(f"{download.title}: {escape(download.url_from(mirror))} -> {escape(str(folder))}")
+    where = f"{shown(download.url_from(mirror))} -> {shown(folder)}"
+    out.print(f"{download.title}: {escape(where)}", soft_wrap=True)
     bar = ProgressBar(download)
     try:
         with bar.progress:
@@ -86,12 +91,15 @@ def command_fetch(args: argparse.Namespace) -> int:
         part = folder / (download.filename + ".part")
         print(
             f"imgbench: download interrupted at {how_far(bar.done, bar.total)}; what arrived "
-            f"is kept in {part}: run the same command again to resume",
+            f"is kept in {shown(part)}: run the same command again to resume",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except InTheWayError as error:  # the user's own file: what to do, in this command's terms
+        print(f"imgbench: {error}, or pass another --dir", file=sys.stderr)
+        return EXIT_FAILED
     except (FetchError, OSError) as error:
-        print(f"imgbench: {error}", file=sys.stderr)
+        print(f"imgbench: {shown(error)}", file=sys.stderr)
         return EXIT_FAILED
     out.print(escape(describe_result(download, result)), soft_wrap=True)
     return EXIT_OK
@@ -123,15 +131,14 @@ def describe_result(download: Download, result: FetchResult) -> str:
     """One line: where the archive is, and how the benchmark finds it."""
     size = f"{result.size / 1e6:,.1f} MB"
     if result.already_present:
-        what = f"{download.title} was already in {result.path} ({size}, MD5 checked)"
+        what = f"{download.title} was already in {shown(result.path)} ({size}, MD5 checked)"
     else:
         how = ", resumed" if result.resumed else ""
-        what = f"{download.title} saved to {result.path} ({size}, MD5 checked{how})"
-        if result.replaced_bad_copy:
-            what += "; the copy there before had the wrong checksum and was replaced"
+        what = f"{download.title} saved to {shown(result.path)} ({size}, MD5 checked{how})"
     if _same_folder(result.path.parent, discovery.user_data_dir()):
         return f"{what}. `imgbench run` and the app find it by default."
-    return f"{what}. Use it with `imgbench run --data {result.path}` (or the app's data field)."
+    data = shown(result.path)
+    return f"{what}. Use it with `imgbench run --data {data}` (or the app's data field)."
 
 
 def _same_folder(a: Path, b: Path) -> bool:

@@ -29,8 +29,10 @@ from imgbench.core.fetch import (
     FetchCancelled,
     FetchError,
     FetchResult,
+    InTheWayError,
     default_mirror,
     fetch,
+    shown,
 )
 
 TICK_S = 0.2  # at most five progress updates a second
@@ -76,7 +78,8 @@ class FetchScreen(ModalScreen[Path | None]):
         url = self.download.url_from(self.base_url)
         with Vertical(id="fetch-box"):
             yield Static(f"Downloading {self.download.title}", id="fetch-title", markup=False)
-            yield Static(f"from {url}\ninto {self.dest_dir}", id="fetch-where", markup=False)
+            where = f"from {shown(url)}\ninto {shown(self.dest_dir)}"
+            yield Static(where, id="fetch-where", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="fetch-bar")
             yield Static("connecting…", id="fetch-numbers", markup=False)
             yield Static("", id="fetch-error", markup=False)
@@ -162,7 +165,7 @@ class FetchScreen(ModalScreen[Path | None]):
         if isinstance(error, FetchCancelled):
             self.app.notify(
                 f"{self.download.title} download cancelled; what arrived is kept in "
-                f"{self.dest_dir}: download again to resume.",
+                f"{shown(self.dest_dir)}: download again to resume.",
                 title="Download cancelled",
             )
             self.dismiss(None)
@@ -171,14 +174,17 @@ class FetchScreen(ModalScreen[Path | None]):
             message = str(error)
         else:  # a bug, not bad input: the details go to the log, words to the screen
             logging.getLogger("imgbench.tui").error("download failed", exc_info=error)
-            message = f"unexpected error ({type(error).__name__}): {error}"
+            message = shown(f"unexpected error ({type(error).__name__}): {error}")
         self.state = "failed"
         self.add_class("failed")
         self.query_one("#fetch-title", Static).update(f"{self.download.title}: download failed")
         self.query_one("#fetch-error", Static).update(message)
         done, total = self._last
         self.query_one("#fetch-numbers", Static).update(f"{describe_progress(done, total)} arrived")
-        again = "download it again" if isinstance(error, ChecksumError) else "resume"
+        if isinstance(error, InTheWayError):  # the user's own file: nothing was touched
+            again = "try again once it is moved"
+        else:
+            again = "download it again" if isinstance(error, ChecksumError) else "resume"
         self.query_one("#fetch-hint", Static).update(f"r: {again} · esc: close")
         self.refresh_bindings()
 
