@@ -6,10 +6,13 @@ The settings travel as a plain dict inside the results document, so ``to_dict`` 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-from .backends import BACKENDS, backend_options
+from .backends import BACKENDS, backend_options, check_options
+from .charts import format_bytes
 from .results import MEASURED_EXPERIMENTS
 
 #: What a run can do: the measured experiments, and disk usage (which is not timed).
@@ -56,7 +59,7 @@ class RunSettings:
 
     @property
     def target_count(self) -> int:
-        return self.count if self.count is not None else max(self.cutoffs)
+        return self.count if self.count is not None else max(self.cutoffs, default=0)
 
     def k_for(self, n: int) -> int:
         return min(self.k, n)
@@ -137,66 +140,204 @@ def preset(name: str, **overrides: Any) -> RunSettings:
     return replace(base, **overrides)
 
 
-def problems(settings: RunSettings) -> list[str]:
-    """Everything wrong with the settings, in words; empty when they can run."""
-    found: list[str] = []
-    unknown = [b for b in settings.backends if b not in BACKENDS]
-    if unknown:
-        found.append(f"unknown backend {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
-    if not settings.backends:
-        found.append("choose at least one backend")
-    bad = [e for e in settings.experiments if e not in EXPERIMENTS]
-    if bad:
-        found.append(f"unknown experiment {', '.join(bad)}; choose from {', '.join(EXPERIMENTS)}")
-    if not settings.experiments:
-        found.append("choose at least one experiment")
-    if not settings.cutoffs or any(n < 1 for n in settings.cutoffs):
-        found.append("cutoffs must be whole numbers of at least 1")
-    elif settings.count is not None and max(settings.cutoffs) > settings.count:
-        found.append(
-            f"the largest cutoff ({max(settings.cutoffs):,}) is more than the count "
-            f"({settings.count:,})"
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the settings: where it is fixed, and what is wrong in words.
+
+    ``where`` is a RunSettings field ("count", "cutoffs", ...) or, for a backend option,
+    "backend_options.<backend>.<option>" (just "backend_options" when it is not one option).
+    """
+
+    where: str
+    text: str
+
+
+def problems(settings: RunSettings, *, bytes_per_image: int | None = None) -> list[str]:
+    """Everything wrong with the settings, one short line each; empty when they can run.
+
+    ``bytes_per_image`` is one image's pixel bytes when the caller knows them (a front end
+    that has looked at the data); otherwise they are known for the synthetic set only, and
+    the memory the images need is checked for that alone.
+    """
+    return [found.text for found in located_problems(settings, bytes_per_image=bytes_per_image)]
+
+
+def located_problems(settings: RunSettings, *, bytes_per_image: int | None = None) -> list[Problem]:
+    """:func:`problems`, each with the setting that fixes it. Never raises: a value of the
+    wrong type is one of the problems."""
+    found: list[Problem] = []
+
+    def add(where: str, text: str) -> None:
+        found.append(Problem(where, text))
+
+    if not isinstance(settings.data, str) or not settings.data.strip():
+        add("data", "data must be auto, synthetic or the path of a data set")
+    _check_names(settings.backends, BACKENDS, "backend", "backends", add)
+    _check_names(settings.experiments, EXPERIMENTS, "experiment", "experiments", add)
+    cutoffs = _check_cutoffs(settings, add)
+    if settings.count is not None and not _is_whole(settings.count):
+        add("count", f"count must be a whole number, not {_shown(settings.count)}")
+    elif settings.count is not None and settings.count < 1:
+        add("count", f"count must be at least 1, not {settings.count:,}")
+    elif cutoffs and settings.count is not None and max(cutoffs) > settings.count:
+        add(
+            "count",
+            f"the largest cutoff ({max(cutoffs):,}) is more than the count ({settings.count:,})",
         )
-    if "disk_usage" in settings.experiments and not set(STORE_EXPERIMENTS) & set(
-        settings.experiments
-    ):
-        found.append("disk usage is measured on the stores that store_single/store_many write")
-    if settings.count is not None and settings.count < 1:
-        found.append("count must be at least 1")
-    if settings.repeats < 1:
-        found.append("repeats must be at least 1")
-    if settings.warmup < 0:
-        found.append("warm-up must be 0 or more")
-    if settings.sample_budget_s < 0:
-        found.append("the sample budget must be 0 seconds or more")
-    if settings.max_samples < 1:
-        found.append("the sample cap must be at least 1")
-    if settings.single_max_n < 1:
-        found.append("single-image experiments need a largest n of at least 1")
-    if settings.warmup_store_max_n < 0:
-        found.append("the largest n with store warm-ups must be 0 or more")
-    if settings.k < 1:
-        found.append("the random-read size k must be at least 1")
+    experiments = settings.experiments if isinstance(settings.experiments, tuple) else ()
+    if "disk_usage" in experiments and not set(STORE_EXPERIMENTS) & set(experiments):
+        add(
+            "experiments", "disk usage is measured on the stores that store_single/store_many write"
+        )
+    for name, minimum, words in _WHOLE_FIELDS:
+        value = getattr(settings, name)
+        if not _is_whole(value):
+            add(name, f"{words} must be a whole number, not {_shown(value)}")
+        elif value < minimum:
+            add(name, f"{words} must be at least {minimum}, not {value:,}")
+    budget = settings.sample_budget_s
+    if not _is_number(budget) or not 0 <= budget < math.inf:
+        add("sample_budget_s", "the sample budget must be 0 seconds or more")
     if settings.cache not in ("warm", "cold"):
-        found.append("cache must be warm or cold")
-    if any(side < 1 for side in settings.image_size):
-        found.append("image size must be at least 1x1")
-    if settings.resize is not None and (
-        len(settings.resize) != 2 or any(side < 1 for side in settings.resize)
-    ):
-        found.append("resize to a width and a height of at least 1 each (WxH)")
-    found.extend(_option_problems(settings.backend_options))
+        add("cache", "cache must be warm or cold")
+    for name in ("durable", "keep_grey"):
+        if not isinstance(getattr(settings, name), bool):
+            add(name, f"{name} must be true or false")
+    if not _is_size(settings.image_size):
+        add("image_size", "image size must be at least 1x1")
+    if settings.resize is not None and not _is_size(settings.resize):
+        add("resize", "resize to a width and a height of at least 1 each (WxH)")
+    if settings.workdir is not None and not isinstance(settings.workdir, str):
+        add("workdir", "the work dir must be a path")
+    pixel_bytes = bytes_per_image if bytes_per_image is not None else known_pixel_bytes(settings)
+    largest = max(cutoffs) if cutoffs else None
+    _check_backend_options(settings.backend_options, largest, pixel_bytes, add)
+    if cutoffs and not any(f.where == "count" for f in found) and pixel_bytes is not None:
+        problem = memory_problem(settings, pixel_bytes)
+        if problem:
+            add("count" if settings.count is not None else "cutoffs", problem)
     return found
 
 
-def _option_problems(options: dict[str, dict[str, Any]]) -> list[str]:
-    found = []
+#: Whole-number settings: (field, the least it may be, its name in a message).
+_WHOLE_FIELDS = (
+    ("repeats", 1, "repeats"),
+    ("warmup", 0, "warm-up"),
+    ("k", 1, "the random-read size k"),
+    ("seed", 0, "the seed"),
+    ("max_samples", 1, "the sample cap"),
+    ("single_max_n", 1, "the largest n of single-image experiments"),
+    ("warmup_store_max_n", 0, "the largest n with store warm-ups"),
+)
+
+
+#: One CIFAR image: 32x32 pixels of 3 bytes.
+CIFAR_PIXEL_BYTES = 32 * 32 * 3
+
+
+def known_pixel_bytes(settings: RunSettings) -> int | None:
+    """One image's pixel bytes when the settings alone tell them: the synthetic set's.
+    "auto" finds CIFAR (32x32x3) or makes the synthetic set, so the smaller of the two is
+    a floor; a path's images are known once it is looked at."""
+    if not _is_size(settings.image_size):
+        return None
+    height, width = settings.image_size
+    synthetic = height * width * 3
+    if settings.data == "synthetic":
+        return synthetic
+    if settings.data == "auto":
+        return min(synthetic, CIFAR_PIXEL_BYTES)
+    return None
+
+
+def memory_problem(settings: RunSettings, bytes_per_image: int) -> str:
+    """Why the run's images cannot fit in memory (the whole set, and the largest read of
+    them at once), with the numbers; empty when they fit or nothing is known."""
+    from .data_source import available_memory_bytes  # data_source imports this module
+
+    available = available_memory_bytes()
+    if available is None or not settings.cutoffs:
+        return ""
+    count = settings.target_count
+    needed = (count + max(settings.cutoffs)) * bytes_per_image
+    if needed <= available:
+        return ""
+    fix = "lower the count" if settings.count is not None else "lower the cutoffs"
+    return (
+        f"{count:,} images need about {format_bytes(needed)} of memory and "
+        f"{format_bytes(available)} is available: {fix}"
+    )
+
+
+def _check_names(
+    names: Any, allowed: Mapping[str, Any] | tuple[str, ...], noun: str, where: str, add: _Add
+) -> None:
+    if not isinstance(names, tuple) or not all(isinstance(name, str) for name in names):
+        add(where, f"{where} must be a list of names")
+        return
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        add(where, f"unknown {noun} {', '.join(unknown)}; choose from {', '.join(allowed)}")
+    if not names:
+        add(where, f"choose at least one {noun}")
+
+
+def _check_cutoffs(settings: RunSettings, add: _Add) -> tuple[int, ...]:
+    """The cutoffs when they are usable, else () after saying why."""
+    cutoffs = settings.cutoffs
+    if isinstance(cutoffs, tuple) and not cutoffs:
+        add("cutoffs", "give at least one cutoff (the numbers of images n to measure)")
+        return ()
+    if not isinstance(cutoffs, tuple) or not all(_at_least(n, 1) for n in cutoffs):
+        add("cutoffs", "cutoffs must be whole numbers of at least 1")
+        return ()
+    return cutoffs
+
+
+def _check_backend_options(
+    options: Any, largest_n: int | None, bytes_per_image: int | None, add: _Add
+) -> None:
+    """Each option through its backend's own check, so the two never differ."""
+    if not isinstance(options, Mapping):
+        add("backend_options", "backend options must be given per backend, by name")
+        return
+    context = {"largest_n": largest_n, "bytes_per_image": bytes_per_image}
     for backend, values in options.items():
-        if backend not in BACKENDS:
-            found.append(f"options given for unknown backend {backend}")
+        if backend not in BACKENDS or not isinstance(values, Mapping):
+            for text in check_options(backend, values, **context):
+                add("backend_options", text)
             continue
-        unknown = sorted(set(values) - set(backend_options(backend)))
-        if unknown:
-            known = ", ".join(backend_options(backend)) or "no options"
-            found.append(f"unknown option {', '.join(unknown)} for {backend} (it takes: {known})")
-    return found
+        unknown = [name for name in values if name not in backend_options(backend)]
+        if unknown:  # said once, naming every unknown option
+            for text in check_options(backend, values, **context):
+                add("backend_options", text)
+        for name in (name for name in values if name not in unknown):
+            for text in check_options(backend, {name: values[name]}, **context):
+                add(f"backend_options.{backend}.{name}", text)
+
+
+_Add = Callable[[str, str], None]
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _at_least(value: Any, minimum: int) -> bool:
+    return _is_whole(value) and value >= minimum
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(_at_least(v, 1) for v in value)
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: numbers with separators, anything else short."""
+    if _is_whole(value):
+        return f"{value:,}"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."

@@ -49,6 +49,11 @@ def test_preset_overrides_and_unknown_preset() -> None:
         ({"cache": "lukewarm"}, "cache must be warm or cold"),
         ({"backend_options": {"png": {"chunks": 3}}}, "unknown option chunks for png"),
         ({"experiments": ("disk_usage",)}, "disk usage is measured on the stores"),
+        ({"cutoffs": ()}, "give at least one cutoff"),
+        ({"seed": -1}, "the seed must be at least 0, not -1"),
+        ({"repeats": "abc"}, "repeats must be a whole number, not 'abc'"),
+        ({"backend_options": {"png": {"compress_level": 42}}}, "png compress_level must be"),
+        ({"backend_options": {"hdf5": {"chunk_rows": 10**12}}}, "hdf5 chunk_rows must be at most"),
     ],
 )
 def test_problems_are_named(change: dict[str, object], words: str) -> None:

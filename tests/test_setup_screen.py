@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -14,18 +15,26 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, Static
 
 from cifar_fixtures import write_archive, write_cifar10_folder
+from imgbench.core import data_source
 from imgbench.core.engine import SettingsError
-from imgbench.core.settings import PRESETS, RunSettings
+from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings
 from imgbench.tui import setup_screen
 from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ErrorDialog, PathDialog
 from imgbench.tui.setup_screen import (
     SAMPLING_FIELDS,
+    FormState,
     SetupScreen,
+    blocked_summary,
+    data_verdict,
+    expand_path,
     parse_cutoffs,
+    parse_data,
     parse_size,
     parse_whole,
+    read_form,
 )
+from pilot_waits import wait_for
 
 SMALL, LARGE = (80, 24), (160, 48)
 
@@ -336,7 +345,7 @@ async def test_rules_across_fields_are_marked_where_they_are_fixed(place: Path) 
 
 async def test_a_run_the_engine_refuses_is_explained(place: Path) -> None:
     class RefusedRun:
-        def __init__(self, settings: RunSettings) -> None:
+        def __init__(self, settings: RunSettings, **_: Any) -> None:  # and the output path
             self.settings = settings
 
         def start(self) -> None:
@@ -349,6 +358,145 @@ async def test_a_run_the_engine_refuses_is_explained(place: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         assert "9 TB" in app.screen.message
+
+
+# -- odd paths, options past their bounds, a count that cannot fit --------------------------------
+
+PATH_FIELDS = ("data", "workdir", "output")
+ODD_PATHS = ("~r", "~no_such_user_here/x.json", "a\0b", "x" * 5000, "~r/../..")
+
+
+def form_state(place: Path, **texts: str) -> FormState:
+    """A good form (the quick plan on synthetic data) with some texts replaced."""
+    typed = {
+        "data": "synthetic",
+        "image-size": "32x32",
+        "resize": "",
+        "count": "1000",
+        "cutoffs": "10,100,1000",
+        "repeats": "3",
+        "warmup": "1",
+        "k": "100",
+        "seed": "0",
+        "png-compress": "",
+        "png-workers": "1",
+        "hdf5-chunk": "",
+        "workdir": str(place),
+        "output": str(place / "out.json"),
+    }
+    return FormState(
+        texts=typed | texts,
+        backends=("png", "lmdb", "hdf5", "raw"),
+        experiments=EXPERIMENTS,
+        cache="warm",
+        durable=True,
+        hdf5_compression="none",
+        data_kind="synthetic" if texts.get("data", "synthetic") == "synthetic" else "",
+    )
+
+
+@pytest.mark.parametrize("field_id", PATH_FIELDS)
+@pytest.mark.parametrize("text", ODD_PATHS)
+def test_odd_text_in_a_path_field_is_marked_not_raised(
+    place: Path, field_id: str, text: str
+) -> None:
+    assert read_form(form_state(place)).problems == []
+    reading = read_form(form_state(place, **{field_id: text}))
+    if field_id != "data" or text.startswith("~") or "\0" in text:
+        assert field_id in reading.marks, reading.marks
+        assert reading.problems
+    if field_id == "data":  # the thread's check of the data field says it in words too
+        assert data_verdict(text).problem
+
+
+def test_a_tilde_of_no_user_is_explained() -> None:
+    with pytest.raises(ValueError, match="there is no user 'r' here, so ~r means nothing"):
+        expand_path("~r")
+    with pytest.raises(ValueError, match="no user 'nobody_xyz' here"):
+        parse_data("~nobody_xyz/cifar-10-batches-py")
+    assert expand_path("~") == Path.home()
+
+
+async def test_typing_a_tilde_of_no_user_in_each_path_field_never_crashes(place: Path) -> None:
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        for field_id in PATH_FIELDS:
+            field = screen.query_one(f"#{field_id}", Input)
+            field.focus()
+            field.value = ""
+            await pilot.press("~", "r")
+            assert value_of(app, field_id) == "~r"
+            await wait_for(pilot, lambda f=field_id: invalid(app, f))  # type: ignore[misc]
+            await settle(pilot, data=True)
+            assert app.is_running and app.screen is screen
+            assert "no user 'r'" in text_of(app, f"#{field_id}-problem"), field_id
+            assert "Ready" not in text_of(app, "#summary")
+            await pilot.press("f5")
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog)
+            assert "no user 'r'" in app.screen.message
+            app.screen.dismiss(None)
+            await pilot.pause()
+            field.value = {"data": "synthetic", "workdir": str(place), "output": "out.json"}[
+                field_id
+            ]
+            await settle(pilot, data=True)
+            assert not invalid(app, field_id)
+        assert started.calls == []
+        assert "Ready" in text_of(app, "#summary")
+
+
+async def test_a_count_that_cannot_fit_in_memory_is_not_ready(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data_source, "available_memory_bytes", lambda: 8_000_000_000)
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert "Ready" in text_of(app, "#summary")
+        set_value(app, "count", "50000000")
+        await settle(pilot)
+        words = "50,000,000 images need about 154 GB of memory and 8.00 GB is available"
+        summary = text_of(app, "#summary")
+        assert "Ready" not in summary and words in summary
+        assert invalid(app, "count") and words in text_of(app, "#count-problem")
+        _, problems = screen_of(app).settings_from_form()
+        assert any(words in problem for problem in problems)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog) and words in app.screen.message
+        assert started.calls == []
+        app.screen.dismiss(None)
+        await pilot.pause()
+        await assert_whole_form_fits(pilot, screen_of(app), SMALL[0])
+
+
+async def test_backend_options_past_their_bounds_are_marked_at_their_fields(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        set_value(app, "png-workers", "1000")
+        set_value(app, "hdf5-chunk", "1000000000000")
+        await settle(pilot)
+        assert invalid(app, "png-workers") and invalid(app, "hdf5-chunk")
+        assert "from 1 to 8 (4 per core, 2 cores here)" in text_of(app, "#png-workers-problem")
+        assert "at most the largest cutoff (100,000)" in text_of(app, "#hdf5-chunk-problem")
+        assert "2 problems to fix before running" in text_of(app, "#summary")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert started.calls == []
+
+
+def test_a_problem_no_field_shows_is_said_in_the_summary() -> None:
+    assert blocked_summary(["a: x"], []) == "1 problem to fix before running: a: x"
+    line = blocked_summary(["a", "b", "c", "hidden"], ["hidden"])
+    assert line == "4 problems to fix before running: hidden; a; and 2 more in red above"
 
 
 # -- a good form -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from .paths import expand_path
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Yes or no; escape means no."""
@@ -105,14 +107,17 @@ class PathDialog(ModalScreen[Path | None]):
         if problem:
             self.query_one("#problem", Static).update(problem)
             return
-        self.dismiss(Path(text).expanduser())
+        self.dismiss(expand_path(text))
 
     def _problem(self, text: str) -> str:
         if not text:
             return "type a path"
-        path = Path(text).expanduser()
-        if self.must_exist and not path.is_file():
-            return f"{path} is not a file"
+        try:
+            path = expand_path(text)
+            if self.must_exist and not path.is_file():
+                return f"{path} is not a file"
+        except (ValueError, OSError) as error:  # ~nobody, a NUL byte
+            return str(error)
         return ""
 
     def action_cancel(self) -> None:

@@ -49,12 +49,13 @@ from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.image_folder import FolderScan, scan_image_folder
 from imgbench.core.results import check_output_path
-from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, problems
+from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, located_problems
 
 from .cli import SOURCE_NAMES
 from .commands import PaletteCommand, ScreenCommands
 from .dialogs import PathDialog
 from .fetch_screen import FetchScreen
+from .paths import expand_path
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
@@ -79,6 +80,8 @@ NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey")
 FOLDER = "folder"
 #: How many skipped file names the data line shows.
 SKIPPED_SHOWN = 3
+#: How many problems the summary line of a blocked form says in words.
+SUMMARY_PROBLEMS = 2
 PRESET_GROUP = Binding.Group("presets")
 
 
@@ -136,6 +139,25 @@ LABELS: dict[str, str] = {f.id: f.label for f in TEXT_FIELDS} | {
 }
 #: Fields whose value goes into RunSettings: a typo in one means there are no settings.
 SETTINGS_FIELDS = frozenset(LABELS) - {"output", "workdir"}
+#: Where the settings' own check locates a problem (see ``located_problems``) -> the form
+#: field that fixes it. A problem located elsewhere is said in the summary line.
+PROBLEM_FIELDS: dict[str, str] = {
+    "data": DATA.id,
+    "count": COUNT.id,
+    "cutoffs": CUTOFFS.id,
+    "repeats": REPEATS.id,
+    "warmup": WARMUP.id,
+    "k": K.id,
+    "seed": SEED.id,
+    "image_size": IMAGE_SIZE.id,
+    "resize": RESIZE.id,
+    "workdir": WORKDIR.id,
+    "backends": "backends",
+    "experiments": "experiments",
+    "backend_options.png.compress_level": PNG_COMPRESS.id,
+    "backend_options.png.workers": PNG_WORKERS.id,
+    "backend_options.hdf5.chunk_rows": HDF5_CHUNK.id,
+}
 
 
 # -- reading typed values ------------------------------------------------------------------
@@ -215,12 +237,12 @@ def parse_data(text: str) -> str:
         )
     if cleaned.lower() == SYNTHETIC:
         return SYNTHETIC
-    return str(Path(cleaned).expanduser())
+    return str(expand_path(cleaned))
 
 
 def parse_workdir(text: str) -> str | None:
     """Empty means the system temp dir (RunSettings' None)."""
-    return str(Path(text.strip()).expanduser()) if text.strip() else None
+    return str(expand_path(text.strip())) if text.strip() else None
 
 
 def workdir_problem(workdir: Path) -> str:
@@ -242,12 +264,26 @@ def output_problem(text: str) -> str:
     if not text.strip():
         return "type a file name for the results"
     try:
-        check_output_path(Path(text.strip()).expanduser())
+        check_output_path(expand_path(text.strip()))
     except ImgbenchError as error:
         return str(error.problem)
+    except ValueError as error:  # ~ of no user, a NUL byte
+        return str(error)
     except OSError as error:  # e.g. a folder on the way that may not be looked into
         return f"cannot look at this path ({error.strerror or error})"
     return ""
+
+
+def blocked_summary(problems: list[str], unplaced: list[str]) -> str:
+    """The summary line of a form that cannot run: how many problems, then the first few
+    in words, those that no field shows first (they are said nowhere else)."""
+    count = len(problems)
+    head = f"{count} problem{'s' if count != 1 else ''} to fix before running"
+    ordered = unplaced + [problem for problem in problems if problem not in unplaced]
+    said = ordered[: max(SUMMARY_PROBLEMS, len(unplaced))]
+    more = count - len(said)
+    tail = f"; and {more} more in red above" if more > 0 else ""
+    return f"{head}: {'; '.join(said)}{tail}" if said else f"{head} (in red above)"
 
 
 def option_default(backend: str, option: str) -> Any:
@@ -400,12 +436,14 @@ def sampling_of(settings: RunSettings) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FormReading:
-    """The settings (None when a field cannot be read), the marks to show, the problems."""
+    """The settings (None when a field cannot be read), the marks to show, the problems,
+    and those of them that no field shows (the summary line says these)."""
 
     settings: RunSettings | None
     marks: dict[str, str]
     problems: list[str]
     space: str
+    unplaced: list[str] = field(default_factory=list)
 
 
 class _Reader:
@@ -443,7 +481,7 @@ def read_form(state: FormState) -> FormReading:
     k = reader.read("k", partial(parse_whole, minimum=1))
     seed = reader.read("seed", partial(parse_whole, minimum=0))
     options = _backend_options(reader, state)
-    workdir = parse_workdir(state.texts.get("workdir", ""))
+    workdir = reader.read("workdir", parse_workdir)
     settings = None
     if not reader.marks.keys() & SETTINGS_FIELDS:
         settings = RunSettings(
@@ -468,11 +506,30 @@ def read_form(state: FormState) -> FormReading:
     space = _check_places(reader, settings, workdir, state.data_kind)
     rules = _rule_marks(state, count, cutoffs)
     found = [f"{LABELS[field_id]}: {reason}" for field_id, reason in reader.marks.items()]
+    placed: dict[str, str] = {}
+    unplaced: list[str] = []
     if settings is not None:
-        found.extend(problems(settings))
+        pixel_bytes = _known_pixel_bytes(settings, state.data_kind)
+        for problem in located_problems(settings, bytes_per_image=pixel_bytes):
+            found.append(problem.text)
+            field_id = PROBLEM_FIELDS.get(problem.where)
+            if field_id is None:
+                unplaced.append(problem.text)
+            else:
+                placed.setdefault(field_id, problem.text)
     else:  # problems() needs settings: say the rules broken so far in the form's words
         found.extend(f"{LABELS[field_id]}: {reason}" for field_id, reason in rules.items())
-    return FormReading(settings, rules | reader.marks, found, space)
+    return FormReading(settings, placed | rules | reader.marks, found, space, unplaced)
+
+
+def _known_pixel_bytes(settings: RunSettings, data_kind: str) -> int | None:
+    """One image's pixel bytes once the data check knows them for certain: the synthetic
+    set and CIFAR (a folder's images are sized when they are loaded)."""
+    source = SYNTHETIC if settings.data == SYNTHETIC else data_kind
+    if source not in (SYNTHETIC, "cifar10", "cifar100"):
+        return None
+    known: int | None = pixel_bytes_for(source, settings)
+    return known
 
 
 def _backend_options(reader: _Reader, state: FormState) -> dict[str, dict[str, Any]]:
@@ -502,6 +559,8 @@ def _check_places(
     problem = output_problem(reader.texts.get("output", ""))
     if problem:
         reader.marks["output"] = problem
+    if "workdir" in reader.marks:
+        return ""  # the typed work dir is not a path that can be looked at
     folder = Path(workdir) if workdir else Path(tempfile.gettempdir())
     problem = workdir_problem(folder)
     if problem:
@@ -824,7 +883,12 @@ class SetupScreen(Screen[None]):
         return reading.settings, reading.problems
 
     def output_path(self) -> Path:
-        return Path(self._text("output").strip()).expanduser()
+        """The results file as typed, ~ expanded when it can be (the form marks it when not)."""
+        text = self._text("output").strip()
+        try:
+            return expand_path(text)
+        except ValueError:
+            return Path(text)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -994,8 +1058,9 @@ class SetupScreen(Screen[None]):
             self._mark(field_id, reading.marks.get(field_id, ""))
         self._show_data_status("data" in reading.marks)
         self._update("#workdir-space", reading.space)
-        folder = self.output_path().absolute().parent
-        where = "" if "output" in reading.marks else f"saved in {folder}"
+        where = ""
+        if "output" not in reading.marks:
+            where = f"saved in {self.output_path().absolute().parent}"
         self._update("#output-where", where)
         self._show_summary(reading)
         self._show_preset(reading.settings)
@@ -1027,10 +1092,7 @@ class SetupScreen(Screen[None]):
         summary = self.query_one("#summary", Static)
         settings = reading.settings
         if reading.problems or settings is None:
-            count = len(reading.problems)
-            text = (
-                f"{count} problem{'s' if count != 1 else ''} to fix before running (in red above)"
-            )
+            text = blocked_summary(reading.problems, reading.unplaced)
         else:
             tasks = len(plan_tasks(settings))
             text = (

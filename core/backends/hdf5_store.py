@@ -8,6 +8,7 @@ once and finds each image's bytes from them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,63 @@ Compression = Literal["none", "gzip", "lzf"]
 COMPRESSIONS: tuple[Compression, ...] = ("none", "gzip", "lzf")
 #: Rows per chunk when a layout needs chunks and the user chose none: about 64 KiB.
 CHUNK_TARGET_BYTES = 64 * 1024
+#: HDF5 refuses a chunk of 4 GiB or more, and any chunk dimension of 2**32 or more.
+MAX_CHUNK_BYTES = 2**32 - 1
+MAX_CHUNK_ROWS = 2**32 - 1
+
+
+def check_options(
+    options: Mapping[str, Any], *, largest_n: int | None = None, bytes_per_image: int | None = None
+) -> list[str]:
+    """What is wrong with these hdf5 options, one short line each; empty when they are
+    fine. With the run's largest store (``largest_n`` images) and one image's bytes, chunk
+    rows are checked against them too. Names hdf5 does not take are the registry's to refuse.
+    """
+    found = []
+    compression = options.get("compression", "none")
+    if compression not in COMPRESSIONS:
+        choices = ", ".join(COMPRESSIONS)
+        found.append(f"hdf5 compression must be one of {choices}, not {_shown(compression)}")
+    rows = options.get("chunk_rows")
+    if rows is not None:
+        found.extend(_chunk_rows_problems(rows, largest_n, bytes_per_image))
+    level = options.get("gzip_level", 4)
+    if not (_is_whole(level) and 0 <= level <= 9):
+        found.append(f"hdf5 gzip_level must be a whole number from 0 to 9, not {_shown(level)}")
+    return found
+
+
+def _chunk_rows_problems(
+    rows: Any, largest_n: int | None, bytes_per_image: int | None
+) -> list[str]:
+    if not _is_whole(rows) or rows < 1:
+        return [f"hdf5 chunk_rows must be a whole number of at least 1, not {_shown(rows)}"]
+    if largest_n is not None and rows > largest_n:
+        return [
+            f"hdf5 chunk_rows must be at most the largest cutoff ({largest_n:,}), not {rows:,}: "
+            "no store holds more images"
+        ]
+    if rows > MAX_CHUNK_ROWS:
+        return [f"hdf5 chunk_rows must be at most {MAX_CHUNK_ROWS:,} (HDF5's limit), not {rows:,}"]
+    if bytes_per_image is not None and rows * bytes_per_image > MAX_CHUNK_BYTES:
+        most = max(1, MAX_CHUNK_BYTES // bytes_per_image)
+        return [
+            f"hdf5 chunk_rows must be at most {most:,} for these images, not {rows:,}: "
+            "HDF5 chunks must be under 4 GiB"
+        ]
+    return []
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: numbers with separators, anything else short."""
+    if _is_whole(value):
+        return f"{value:,}"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 class Hdf5Backend(Backend):
@@ -42,12 +100,11 @@ class Hdf5Backend(Backend):
         gzip_level: int = 4,
     ) -> None:
         super().__init__(location, durable=durable, varying_shapes=varying_shapes)
-        if compression not in COMPRESSIONS:
-            raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}")
-        if chunk_rows is not None and chunk_rows < 1:
-            raise ValueError("chunk_rows must be at least 1")
-        if not 0 <= gzip_level <= 9:
-            raise ValueError("gzip_level must be 0..9")
+        found = check_options(
+            {"chunk_rows": chunk_rows, "compression": compression, "gzip_level": gzip_level}
+        )
+        if found:
+            raise ValueError("; ".join(found))
         self._chunk_rows = chunk_rows
         self._compression = compression
         self._gzip_level = gzip_level
