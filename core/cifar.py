@@ -4,6 +4,12 @@ The archive is read in memory, never extracted, and refused as a whole if any
 member could escape its folder (absolute path, ``..``, links, devices). Batches are
 unpickled with :mod:`imgbench.core.safe_pickle`, then checked for the shapes a CIFAR
 batch has, so a wrong file fails with a message naming it instead of a traceback.
+
+Nothing is opened that is not a regular file (a FIFO blocks, a device never ends), and
+nothing big is made before its size is checked: the batch files' sizes against the memory
+the load needs before any is unpickled, the images a batch claims against the bytes its
+file holds, and the class names' count and length before any is decoded (a pickle can
+refer to one big string thousands of times).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -21,8 +28,15 @@ from typing import IO, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .dataset import Dataset
+from .dataset import (
+    Dataset,
+    available_memory_bytes,
+    format_size,
+    open_regular,
+    special_file_problem,
+)
 from .errors import DataError, UnsafeDataError
+from .one_line import printable
 from .safe_pickle import load_restricted
 
 Kind = Literal["cifar10", "cifar100"]
@@ -34,6 +48,14 @@ ROW_BYTES: Final = 3 * PIXELS
 _MAX_MEMBER_BYTES: Final = 1 << 30
 _MAX_LISTED: Final = 8
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+#: Class names: far more than CIFAR-100's 100, far longer than any of its names.
+_MAX_CLASSES: Final = 100_000
+_MAX_NAME_BYTES: Final = 1_000
+#: A meta file is read even to check a path (by the front end itself): the real ones
+#: are a few hundred bytes to a few kB.
+_MAX_META_BYTES: Final = 16_000_000
+#: Far more than a CIFAR batch's 10,000; bounds ``num_cases_per_batch`` in messages.
+_MAX_CASES_PER_BATCH: Final = 1 << 31
 
 
 @dataclass(frozen=True)
@@ -130,10 +152,24 @@ class _Found:
     def open(self, name: str) -> IO[bytes]:
         return self.opener(name)
 
-    def unpickle(self, name: str, what: str) -> object:
+    def unpickle(self, name: str, what: str, max_bytes: int | None = None) -> object:
         """Unpickle one file with the restricted unpickler."""
+        return self.unpickle_sized(name, what, max_bytes)[0]
+
+    def unpickle_sized(
+        self, name: str, what: str, max_bytes: int | None = None
+    ) -> tuple[object, int]:
+        """Unpickle one file with the restricted unpickler (refused unread when it is larger
+        than ``max_bytes``); also give the file's size."""
         with self.open(name) as stream:
-            return load_restricted(stream, self.base / name, what)
+            size = _stream_size(stream)
+            if max_bytes is not None and size > max_bytes:
+                raise DataError(
+                    self.base / name,
+                    f"refused: {what} is a few kB, this file is {format_size(size)} "
+                    f"({size:,} bytes)",
+                )
+            return load_restricted(stream, self.base / name, what), size
 
 
 # --------------------------------------------------------------------------- public API
@@ -149,10 +185,12 @@ def load_cifar(path: Path | str, *, include_test: bool = False) -> Dataset:
     if include_test:
         _require(found, [layout.test], why="include_test asks for the test batch")
         names.append(layout.test)
+    _check_memory_for_files(found, names)
     batches = [_read_batch(found, name, len(class_names)) for name in names]
     rows = [batch_rows for batch_rows, _ in batches]
     labels = [batch_labels for _, batch_labels in batches]
     test_count = len(labels[-1]) if include_test else 0
+    _check_memory_for_images(found, sum(len(part) for part in rows))
     return Dataset(
         images=decode_rows(rows),
         labels=np.concatenate(labels),
@@ -232,11 +270,38 @@ def looks_like_cifar_folder(folder: Path) -> bool:
 
 def _locate(path: Path, *, wanted: _Wanted) -> _Found:
     """Find the CIFAR files at ``path`` (folder or archive) and check none is missing."""
-    if not path.exists():
-        raise DataError(path, f"does not exist; {_EXPECTED_ANYTHING}")
-    found = _find_in_folder(path) if path.is_dir() else _find_in_archive(path, wanted=wanted)
+    mode = _mode_of(path)
+    if stat.S_ISDIR(mode):
+        found = _find_in_folder(path)
+    elif stat.S_ISREG(mode):
+        found = _find_in_archive(path, wanted=wanted)
+    else:
+        raise DataError(path, f"{special_file_problem(mode)}; {_EXPECTED_ANYTHING}")
     _require(found, found.layout.required, why=f"a {found.layout.title} copy needs them")
+    if not found.archive:
+        _refuse_special_files(found)
     return found
+
+
+def _mode_of(path: Path) -> int:
+    """The stat mode of what ``path`` names, links followed; DataError when there is none."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(path, f"does not exist; {_EXPECTED_ANYTHING}") from None
+    except OSError as exc:
+        raise DataError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _refuse_special_files(found: _Found) -> None:
+    """Refuse a FIFO, device or socket named like a CIFAR file before anything opens it."""
+    layout = found.layout
+    for name in (*layout.required, layout.test):
+        if name in found.names:
+            file = found.base / name
+            mode = _mode_of(file)
+            if not stat.S_ISREG(mode):
+                raise DataError(file, special_file_problem(mode))
 
 
 def _find_in_folder(folder: Path) -> _Found:
@@ -254,15 +319,23 @@ def _find_in_folder(folder: Path) -> _Found:
 
 
 def _list_folder(folder: Path) -> tuple[list[str], list[str]]:
-    """Names of the files and of the sub-folders in ``folder``."""
+    """Names of the files and of the sub-folders in ``folder`` (anything that is not a
+    folder counts as a file: a link loop or a FIFO is reported when it is needed)."""
     try:
         with os.scandir(folder) as entries:
-            listing = [(entry.name, entry.is_dir()) for entry in entries]
+            listing = [(entry.name, _is_folder(entry)) for entry in entries]
     except OSError as exc:
         raise DataError(folder, f"cannot list the folder: {exc.strerror or exc}") from None
     files = sorted(name for name, is_dir in listing if not is_dir)
     folders = sorted(name for name, is_dir in listing if is_dir)
     return files, folders
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop (ELOOP), a vanished entry
+        return False
 
 
 def _layout_from_files(files: Iterable[str]) -> _Layout | None:
@@ -288,10 +361,18 @@ def _no_cifar_here(files: Sequence[str], folders: Sequence[str]) -> str:
 
 
 def _open_file(file: Path) -> IO[bytes]:
+    """Open a regular file; a FIFO or device is refused, never opened for reading."""
     try:
-        return file.open("rb")
+        return open_regular(file)
     except OSError as exc:
         raise DataError(file, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _stream_size(stream: IO[bytes]) -> int:
+    """Bytes in an opened file or an in-memory member."""
+    if isinstance(stream, io.BytesIO):
+        return len(stream.getbuffer())
+    return os.fstat(stream.fileno()).st_size
 
 
 def _require(found: _Found, names: Iterable[str], *, why: str) -> None:
@@ -309,7 +390,7 @@ def _require(found: _Found, names: Iterable[str], *, why: str) -> None:
 def _list_names(names: Sequence[str]) -> str:
     if not names:
         return "nothing"
-    shown = ", ".join(names[:_MAX_LISTED])
+    shown = ", ".join(printable(name) for name in names[:_MAX_LISTED])
     more = len(names) - _MAX_LISTED
     return f"{shown} and {more} more" if more > 0 else shown
 
@@ -392,7 +473,8 @@ def _refuse_unsafe(archive: Path, member: tarfile.TarInfo) -> None:
     if problem is not None:
         raise UnsafeDataError(
             archive,
-            f"refused: member {member.name!r} {problem}; a CIFAR archive holds only plain files "
+            f"refused: member {_member_name(member)} {problem}; a CIFAR archive holds only "
+            "plain files "
             "in one folder, so nothing in this archive is read",
         )
 
@@ -404,28 +486,39 @@ def _unsafe_reason(member: tarfile.TarInfo) -> str | None:
     if ".." in name.split("/"):
         return "has '..' in its path"
     if member.issym():
-        return f"is a symbolic link (to {member.linkname!r})"
+        return f"is a symbolic link (to {printable(repr(member.linkname))})"
     if member.islnk():
-        return f"is a hard link (to {member.linkname!r})"
+        return f"is a hard link (to {printable(repr(member.linkname))})"
     if not (member.isfile() or member.isdir()):
         return "is a device, pipe or other special file"
     return None
 
 
 def _read_member(archive: Path, tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    name = _member_name(member)
     if member.size > _MAX_MEMBER_BYTES:
         raise DataError(
             archive,
-            f"refused: member {member.name!r} is {member.size:,} bytes, "
-            "far more than any CIFAR file",
+            f"refused: member {name} is {member.size:,} bytes, far more than any CIFAR file",
+        )
+    available = available_memory_bytes()
+    if available is not None and member.size > available:
+        raise DataError(
+            archive,
+            f"refused: member {name} is {format_size(member.size)}, and reading it needs that "
+            f"much memory; {format_size(available)} is available",
         )
     stream = tar.extractfile(member)
     if stream is None:  # only regular files reach here; keeps mypy and the impossible honest
-        raise DataError(archive, f"cannot read member {member.name!r}")
+        raise DataError(archive, f"cannot read member {name}")
     data = stream.read()
     if len(data) != member.size:
-        raise DataError(archive, f"corrupt or truncated archive: member {member.name!r} is short")
+        raise DataError(archive, f"corrupt or truncated archive: member {name} is short")
     return data
+
+
+def _member_name(member: tarfile.TarInfo) -> str:
+    return printable(repr(member.name))
 
 
 # --------------------------------------------------------------------------- meta and batches
@@ -435,7 +528,8 @@ def _read_meta(found: _Found) -> dict[bytes, object]:
     """The unpickled meta file (small: class names and, for CIFAR-10, the batch size)."""
     layout = found.layout
     file = found.base / layout.meta
-    return _as_dict(found.unpickle(layout.meta, "a CIFAR meta file"), file, layout.names_key)
+    meta = found.unpickle(layout.meta, "a CIFAR meta file", max_bytes=_MAX_META_BYTES)
+    return _as_dict(meta, file, layout.names_key)
 
 
 def _meta_details(found: _Found, meta: dict[bytes, object]) -> dict[str, object]:
@@ -447,12 +541,17 @@ def _meta_details(found: _Found, meta: dict[bytes, object]) -> dict[str, object]
 
 
 def _cases_per_batch(meta: dict[bytes, object]) -> int:
-    """CIFAR-10's ``num_cases_per_batch``, 0 when absent or not a positive int."""
+    """CIFAR-10's ``num_cases_per_batch``, 0 when absent or not a plausible positive int."""
     value = meta.get(b"num_cases_per_batch")
-    return value if isinstance(value, int) and value > 0 else 0
+    if isinstance(value, int) and 0 < value <= _MAX_CASES_PER_BATCH:
+        return value
+    return 0
 
 
 def _class_names(meta: dict[bytes, object], key: bytes, file: Path) -> tuple[str, ...]:
+    """The class names under ``key``, their count and sizes checked before any is decoded:
+    the list may hold thousands of references to one huge string, small in the file and in
+    memory until each reference is decoded into a copy of its own."""
     value = meta[key]
     if (
         not isinstance(value, list)
@@ -460,10 +559,22 @@ def _class_names(meta: dict[bytes, object], key: bytes, file: Path) -> tuple[str
         or not all(isinstance(item, (bytes, str)) for item in value)
     ):
         raise DataError(file, f"wrong contents: expected {key!r} as a list of class names")
+    longest = max(len(item) for item in value)
+    if len(value) > _MAX_CLASSES or longest > _MAX_NAME_BYTES:
+        total = sum(len(item) for item in value)
+        raise DataError(
+            file,
+            f"wrong contents: {key!r} holds {len(value):,} class names of up to {longest:,} "
+            f"characters ({format_size(total)} in all, once each is copied); class names are "
+            f"at most {_MAX_CLASSES:,}, of at most {_MAX_NAME_BYTES:,} characters",
+        )
     try:
-        return tuple(item.decode() if isinstance(item, bytes) else item for item in value)
-    except UnicodeDecodeError:
+        names = tuple(item.decode() if isinstance(item, bytes) else item for item in value)
+        for name in names:
+            name.encode()  # a str from the pickle may hold lone surrogates
+    except UnicodeError:
         raise DataError(file, f"wrong contents: {key!r} holds names that are not text") from None
+    return names
 
 
 def _read_batch(
@@ -472,19 +583,56 @@ def _read_batch(
     """Unpickle one batch and return its checked (N, 3072) rows and N labels."""
     file = found.base / name
     labels_key = found.layout.labels_key
-    batch = _as_dict(
-        found.unpickle(name, f"a {found.layout.title} batch"), file, b"data", labels_key
-    )
-    rows = _checked_rows(batch[b"data"], file)
+    value, size = found.unpickle_sized(name, f"a {found.layout.title} batch")
+    batch = _as_dict(value, file, b"data", labels_key)
+    rows = _checked_rows(batch[b"data"], file, size)
     labels = _checked_labels(batch[labels_key], len(rows), class_count, file)
     return rows, labels
+
+
+def _check_memory_for_files(found: _Found, names: Sequence[str]) -> None:
+    """Before unpickling: the batches in memory, then their images decoded beside them,
+    need about twice the batch files' size. (An archive's members are already in memory.)"""
+    available = available_memory_bytes()
+    if found.archive or available is None:
+        return
+    sizes = [_file_size(found.base / name) for name in names]
+    needed = 2 * sum(sizes)
+    if needed > available:
+        raise DataError(
+            found.base,
+            f"the {len(names)} batch files hold {format_size(sum(sizes))}; loading them needs "
+            f"about {format_size(needed)} of memory, {format_size(available)} is available",
+        )
+
+
+def _check_memory_for_images(found: _Found, count: int) -> None:
+    """Before decoding: the decoded images must fit beside the batches already read."""
+    available = available_memory_bytes()
+    needed = count * ROW_BYTES
+    if available is not None and needed > available:
+        raise DataError(
+            found.base,
+            f"{count:,} images need {format_size(needed)} of memory to decode, "
+            f"{format_size(available)} is available",
+        )
+
+
+def _file_size(file: Path) -> int:
+    try:
+        return os.stat(file).st_size
+    except OSError as exc:
+        raise DataError(file, f"cannot be read: {exc.strerror or exc}") from None
 
 
 def _as_dict(value: object, file: Path, *keys: bytes) -> dict[bytes, object]:
     """The unpickled dict with byte-string keys (str keys from Python 3 pickles are encoded)."""
     if not isinstance(value, dict):
         raise DataError(file, f"wrong contents: expected a dict, found {_describe(value)}")
-    normal = {key.encode() if isinstance(key, str) else key: item for key, item in value.items()}
+    normal = {
+        key.encode("utf-8", "surrogatepass") if isinstance(key, str) else key: item
+        for key, item in value.items()
+    }
     missing = [key for key in keys if key not in normal]
     if missing:
         found_keys = _list_names([repr(key) for key in normal])
@@ -495,7 +643,9 @@ def _as_dict(value: object, file: Path, *keys: bytes) -> dict[bytes, object]:
     return normal
 
 
-def _checked_rows(data: object, file: Path) -> npt.NDArray[np.uint8]:
+def _checked_rows(data: object, file: Path, file_size: int) -> npt.NDArray[np.uint8]:
+    """The (N, 3072) uint8 rows, N checked against the bytes the file holds before anything
+    copies them (an array can claim far more than its buffer, with zero strides)."""
     if (
         not isinstance(data, np.ndarray)
         or data.dtype != np.uint8
@@ -507,12 +657,26 @@ def _checked_rows(data: object, file: Path) -> npt.NDArray[np.uint8]:
             f"wrong shapes: expected data as an (N, {ROW_BYTES}) uint8 array, "
             f"found {_describe(data)}",
         )
-    return data
+    claimed = len(data) * ROW_BYTES
+    if claimed > file_size:
+        raise DataError(
+            file,
+            f"corrupt: claims {len(data):,} images ({format_size(claimed)} of pixels) but the "
+            f"file is only {format_size(file_size)} ({file_size:,} bytes), and a batch's pixels "
+            "are in its file",
+        )
+    return np.asarray(data)
 
 
 def _checked_labels(
     value: object, count: int, class_count: int, file: Path
 ) -> npt.NDArray[np.int64]:
+    length = _length(value)
+    if length is not None and length != count:  # said before anything is copied
+        raise DataError(
+            file,
+            f"wrong shapes: expected {count} labels (one per image of data), found {length}",
+        )
     labels = _as_int_array(value)
     if labels is None:
         raise DataError(
@@ -533,9 +697,19 @@ def _checked_labels(
     return labels
 
 
+def _length(value: object) -> int | None:
+    """Items in a list or a 1-D array, without converting anything; else None."""
+    if isinstance(value, list) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return len(value)
+    return None
+
+
 def _as_int_array(value: object) -> npt.NDArray[np.int64] | None:
-    """A 1-D int64 array from a list or array of ints; None when it is anything else."""
+    """A 1-D int64 array from a list or array of ints; None when it is anything else (a
+    list of lists is refused before numpy would copy every nested list)."""
     if not isinstance(value, (list, np.ndarray)):
+        return None
+    if isinstance(value, list) and not all(type(item) is int for item in value):
         return None
     try:
         array = np.asarray(value)

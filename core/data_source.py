@@ -7,12 +7,15 @@ times anything; the engine's child calls it once, before the plan starts.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .cifar import SIDE, inspect_cifar, load_cifar, looks_like_cifar_folder
-from .dataset import Dataset, tile
+from .dataset import Dataset, format_size, special_file_problem, tile
+from .dataset import available_memory_bytes as _available_memory_bytes
 from .discovery import discover_data
 from .errors import DataError
 from .image_folder import FORMAT_NAMES, load_image_folder, scan_image_folder
@@ -37,15 +40,22 @@ def data_kind(path: Path) -> str:
     """What a path holds; raises a DataError that names the problem when it is unusable.
 
     A folder without CIFAR file names is a folder of images, so a half-copied CIFAR folder
-    still gets CIFAR's own message about what is missing.
+    still gets CIFAR's own message about what is missing. A FIFO, device or socket is
+    refused without being opened (reading one blocks for ever, or never ends).
     """
-    if not path.exists():
-        raise DataError(
-            path,
-            f"does not exist; expected a folder of images ({FORMAT_NAMES}), a CIFAR folder "
-            "(cifar-10-batches-py, cifar-100-python) or a CIFAR .tar.gz archive",
-        )
-    if path.is_dir() and not looks_like_cifar_folder(path):
+    expected = (
+        f"expected a folder of images ({FORMAT_NAMES}), a CIFAR folder "
+        "(cifar-10-batches-py, cifar-100-python) or a CIFAR .tar.gz archive"
+    )
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(path, f"does not exist; {expected}") from None
+    except OSError as error:  # a link loop, a folder above that cannot be searched
+        raise DataError(path, f"cannot be read: {error.strerror or error}") from None
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise DataError(path, f"{special_file_problem(mode)}; {expected}")
+    if stat.S_ISDIR(mode) and not looks_like_cifar_folder(path):
         scan_image_folder(path)
         return "folder"
     return inspect_cifar(path).kind
@@ -85,9 +95,10 @@ def load_dataset(
         loaded = load_image_folder(
             path, resize=settings.resize, keep_grey=settings.keep_grey, progress=progress
         ).dataset
-        check_memory(settings, loaded)
-        return tile(loaded, count)
-    return tile(load_cifar(path), count)
+    else:
+        loaded = load_cifar(path)
+    check_memory(settings, loaded)
+    return tile(loaded, count)
 
 
 def check_memory(settings: RunSettings, dataset: Dataset) -> None:
@@ -97,26 +108,20 @@ def check_memory(settings: RunSettings, dataset: Dataset) -> None:
     if available is None:
         return
     mean = mean_pixel_bytes(dataset.images)
-    needed = (settings.target_count + max(settings.cutoffs)) * mean
+    needed = (settings.target_count + max(settings.cutoffs, default=0)) * mean
     if needed > available:
+        fix = "lower the count and the cutoffs"
+        fix += ", or resize the images" if dataset.source == "folder" else ""
         raise DataError(
             dataset.path,
-            f"{settings.target_count:,} of these images need about {needed / 1e9:.1f} GB of "
-            f"memory, {available / 1e9:.1f} GB is available: lower the count and the "
-            "cutoffs, or resize the images",
+            f"{settings.target_count:,} of these images need about {format_size(needed)} of "
+            f"memory, {format_size(available)} is available: {fix}",
         )
 
 
 def available_memory_bytes() -> int | None:
     """MemAvailable from /proc/meminfo (what can be used without swapping); None elsewhere."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    return _available_memory_bytes()
 
 
 def mean_pixel_bytes(images: ImageBatch) -> int:

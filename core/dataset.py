@@ -1,14 +1,23 @@
-"""The in-memory data set every backend stores and every read is checked against."""
+"""The in-memory data set every backend stores and every read is checked against.
+
+Also the few helpers every data loader shares for hostile input: opening only regular
+files (a FIFO or a device is never opened for reading), putting a file name into a
+one-line message (escaped), and sizes and free memory in words.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from pathlib import Path
+from typing import BinaryIO, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from .errors import DataError
 from .images import ImageBatch, ImageList, images_sha256
 
 Source = Literal["cifar10", "cifar100", "synthetic", "folder"]
@@ -111,3 +120,80 @@ def tile(dataset: Dataset, count: int) -> Dataset:
         path=dataset.path,
         details=details,
     )
+
+
+# -- sizes in messages --------------------------------------------------------------------
+
+
+def format_size(size: float) -> str:
+    """A byte count in decimal units, as disks and memory are sold: "3.07 GB", "512 B"."""
+    if size < 1000:
+        return f"{size:.0f} B"
+    for unit in ("kB", "MB", "GB", "TB"):
+        size /= 1000
+        if size < 999.5 or unit == "TB":
+            digits = 2 if size < 9.995 else 1 if size < 99.95 else 0
+            return f"{size:.{digits}f} {unit}"
+    raise AssertionError("unreachable")
+
+
+# -- opening files that are files ---------------------------------------------------------
+
+
+def file_kind(mode: int) -> str:
+    """What a stat mode describes, for messages: "a FIFO (named pipe)", "a folder"..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def special_file_problem(mode: int) -> str:
+    """Why a FIFO, device or socket is refused (reading one can block for ever or never end)."""
+    return f"is {file_kind(mode)}, not a regular file: refused, never read"
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a regular file for reading; anything else is refused before it is opened.
+
+    The path is checked with ``os.stat`` first, then opened with ``O_NONBLOCK`` (so a FIFO
+    swapped in meanwhile cannot block the open) and checked again on the descriptor.
+    Raises DataError for a FIFO, device or socket, OSError when the file cannot be read.
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise DataError(Path(path), special_file_problem(mode))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise DataError(Path(path), special_file_problem(mode))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# -- memory -------------------------------------------------------------------------------
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (what can be used without swapping); None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .one_line import one_line
+
 
 class ImgbenchError(Exception):
     """Base of every error imgbench expects and explains."""
@@ -14,7 +16,8 @@ class ImgbenchError(Exception):
     def __init__(self, path: Path | str | None, problem: str) -> None:
         self.path = Path(path) if path is not None else None
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}" if self.path is not None else problem)
+        where = one_line(self.path) if self.path is not None else None
+        super().__init__(f"{where}: {problem}" if where is not None else problem)
 
 
 class DataError(ImgbenchError):

@@ -34,6 +34,7 @@ from typing import Final
 
 from . import __version__, discovery
 from .errors import ImgbenchError
+from .one_line import one_line
 
 CHUNK_BYTES: Final = 1 << 20
 """Read at most 1 MiB at a time (less when less has arrived); progress and cancel are
@@ -612,21 +613,8 @@ def _appeared(part: Path, final: Path) -> FetchError:
 
 
 def shown(text: object) -> str:
-    """``text`` on one line: control and other non-printable characters escaped as ``repr``
-    would (a newline in a file name becomes ``\\n``); bytes of a name that is not UTF-8
-    (surrogate escapes) become ``\\xNN``."""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that os.fsdecode could not decode
-        return f"\\x{code - 0xDC00:02x}"
-    escaped = repr(char)[1:-1]
-    return escaped if escaped != char else f"\\u{code:04x}"
+    """``text`` on one line (a newline in a file name becomes ``\\n``)."""
+    return one_line(text)
 
 
 def _reason(error: object) -> str:

@@ -9,8 +9,16 @@ Layout
     images at its top level are then skipped. Otherwise the folder's own top-level images
     are the data set, label 0, one class named after the folder. Files are images by
     suffix (case-insensitive); anything else, hidden entries (a leading ".") and folders
-    that cannot be listed are skipped and reported. Symbolic links are followed, loops are
-    not. Orders are by name (code point), so every machine lists the same files alike.
+    that cannot be listed are skipped and reported. Orders are by name (code point), so
+    every machine lists the same files alike.
+
+Links and special files
+    Symbolic links are followed, but each real folder is entered once and each real file
+    (device and inode) taken once: a link back up, two links to one folder (a "diamond"
+    of links can reach one file thousands of ways) or a hard link to a file already taken
+    is skipped with what it repeats. Links that lead to themselves (ELOOP) or nowhere are
+    skipped. A FIFO, device or socket is skipped and never opened: opening a FIFO blocks.
+    Names in reasons and messages are escaped (a newline in a file name stays "\\n").
 
 Decoding (Pillow)
     - The content must be PNG, JPEG, WebP, BMP or TIFF whatever the suffix says; Pillow's
@@ -28,7 +36,16 @@ Decoding (Pillow)
       (after orientation and colour conversion); without it sizes are kept as they are.
     - A file Pillow cannot read (truncated, corrupt, empty, another format, or over
       Pillow's decompression-bomb limit, ``Image.DecompressionBombError``) is skipped with
-      its reason. Images between Pillow's warning and error limits load, with its warning.
+      its reason. Images between Pillow's warning and error limits load if memory allows
+      (Pillow's warning is not shown: the memory check below replaces it).
+
+Memory (checked before decoding)
+    A 300-byte JPEG can declare 13,000 x 13,000 pixels. So every file's header is read
+    first (PNG and JPEG by a few lines here, other formats by Pillow, which reads only the
+    header), and from the declared sizes: a file whose decoding alone would need more
+    memory than is available is skipped with the numbers; then, if the images kept plus
+    what the decoders hold at once would not fit, the load is refused with the numbers.
+    The decoders check each file's declared size again before decoding it.
 
 Parallelism
     Pillow releases the GIL inside its decoders, but for small images about half the time
@@ -46,6 +63,9 @@ Parallelism
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import heapq
 import math
 import mmap
 import multiprocessing
@@ -55,7 +75,8 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,10 +87,17 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .dataset import Dataset
+from .dataset import (
+    Dataset,
+    available_memory_bytes,
+    format_size,
+    open_regular,
+    special_file_problem,
+)
 from .decode_workers import Outcome, decode_in_processes, write_all
 from .errors import DataError
 from .images import ImageBatch, ImageList
+from .one_line import printable
 
 IMAGE_SUFFIXES: Final = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 FORMAT_NAMES: Final = "PNG, JPEG, WebP, BMP, TIFF"
@@ -97,10 +125,23 @@ _MIN_PARALLEL: Final = 16  # below this many files, starting workers costs more 
 _CHUNK_MAX: Final = 64  # files per task: small enough for balance and frequent progress
 _CHUNKS_PER_WORKER: Final = 8
 _PROGRESS_SECONDS: Final = 0.1
+#: Bytes read to find a PNG's or JPEG's size (a JPEG's frame header usually comes within
+#: its first few kB; after a big EXIF block, Pillow finds it instead).
+_HEAD_BYTES: Final = 1 << 14
+#: Bytes per pixel Pillow holds a decoded image in (4 for the others, 3-band modes too),
+#: and the 8-byte floats ``_wide_grey_to_8_bit`` makes three of for 16- and 32-bit grey.
+_CORE_BYTES: Final = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+_WIDE_GREY_BYTES: Final = 24
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+_PNG_MODES: Final = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+_JPEG_MODES: Final = {1: "L", 3: "RGB", 4: "CMYK"}
+#: JPEG start-of-frame markers (not DHT C4, JPG C8, DAC CC), which hold the image size.
+_JPEG_FRAMES: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 class Skipped(NamedTuple):
-    """A file or folder left out, named relative to the scanned folder ("sub/" for folders)."""
+    """A file or folder left out, named relative to the scanned folder ("sub/" for folders),
+    the name escaped for one-line messages (:func:`imgbench.core.one_line.printable`)."""
 
     name: str
     reason: str
@@ -152,6 +193,7 @@ class _Options:
 
     resize: tuple[int, int] | None  # (width, height)
     keep_grey: bool
+    memory: int | None = None  # bytes available when the load started (None: unknown)
 
     @property
     def fixed_shape(self) -> tuple[int, int, int] | None:
@@ -185,10 +227,11 @@ def scan_image_folder(path: str | os.PathLike[str]) -> FolderScan:
     if classes:
         for name, images in folders:
             if not images:
-                walker.skip(f"{name}/", "no images in it, so not a class")
+                walker.skip(f"{printable(name)}/", "no images in it, so not a class")
         for image in loose:
             walker.skip(walker.relative(image), "outside any class folder")
         return _classified_scan(root, classes, walker.skipped)
+    loose = walker.loose_once_each()
     if not loose:
         raise DataError(root, _no_images_problem(walker.skipped))
     return FolderScan(
@@ -246,87 +289,172 @@ def _in_name_order(skipped: Sequence[Skipped]) -> tuple[Skipped, ...]:
 
 
 class _Walker:
-    """Walks a folder tree in name order, following links but not loops, collecting image
-    files and noting everything it leaves out."""
+    """Walks a folder tree in name order, following links but entering each real folder
+    once and taking each real file once, collecting image files and noting everything it
+    leaves out. Iterative, so a deep tree cannot exhaust Python's recursion limit. Names
+    are worked out only for what is left out (a relative path costs more than a stat)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.skipped: list[Skipped] = []
+        self._folders: dict[tuple[int, int], str] = {}  # real folder -> path entered by
+        self._files: dict[tuple[int, int], str] = {}  # real file -> path taken by
+        self._loose: dict[str, tuple[int, int]] = {}  # top-level image path -> real file
 
     def relative(self, path: Path | str) -> str:
-        return Path(path).relative_to(self.root).as_posix()
+        """``path`` relative to the root, escaped for messages."""
+        return printable(Path(path).relative_to(self.root).as_posix())
 
     def skip(self, name: str, reason: str) -> None:
         self.skipped.append(Skipped(name, reason))
 
     def top_level(self) -> tuple[list[Path], list[tuple[str, list[Path]]]]:
-        """(the loose image files, (name, image files) of each readable sub-folder)."""
+        """(the loose image files, (name, image files) of each readable sub-folder).
+
+        Every sub-folder is claimed before any is walked, so a link inside one class to
+        another class folder repeats that class (and is skipped) rather than taking it."""
         try:
             entries = _sorted_entries(self.root)
-            ancestors = frozenset({_identity(self.root.stat())})
+            root = _identity(self.root.stat())
         except OSError as error:
             raise DataError(self.root, f"cannot list the folder: {_why(error)}") from None
+        self._folders[root] = str(self.root)
         loose: list[Path] = []
-        folders: list[tuple[str, list[Path]]] = []
+        claimed: list[tuple[os.DirEntry[str], tuple[int, int]]] = []
         for entry in entries:
-            if not _is_visible_folder(entry):
-                loose.extend(self._file(entry))
+            found = self._look_at(entry, root[0])
+            if found is None:
                 continue
-            images = self._folder_images(entry, ancestors)
+            is_folder, identity = found
+            if not is_folder:
+                loose.append(Path(entry.path))
+                self._loose[entry.path] = identity
+            elif self._enter(entry.path, identity, (root,)):
+                claimed.append((entry, identity))
+        folders: list[tuple[str, list[Path]]] = []
+        for entry, identity in claimed:
+            images = self._images_in(entry.path, identity, root)
             if images is not None:
                 folders.append((entry.name, images))
         return loose, folders
 
-    def _images_in(self, folder: str, ancestors: frozenset[tuple[int, int]]) -> list[Path] | None:
-        """Image files under ``folder``, recursively, in name order; None when it cannot be
+    def loose_once_each(self) -> list[Path]:
+        """The loose image files, without those that repeat a real file taken before (noted
+        as skipped)."""
+        return [Path(path) for path, real in self._loose.items() if self._take(path, real)]
+
+    def _images_in(
+        self, folder: str, identity: tuple[int, int], root: tuple[int, int]
+    ) -> list[Path] | None:
+        """Image files under ``folder``, depth first in name order; None when it cannot be
         listed (noted as skipped)."""
+        listing = self._listing(folder)
+        if listing is None:
+            return None
+        found: list[Path] = []
+        ancestors = [root, identity]
+        stack: list[Iterator[os.DirEntry[str]]] = [iter(listing)]
+        while stack:
+            entry = next(stack[-1], None)
+            if entry is None:
+                stack.pop()
+                ancestors.pop()
+                continue
+            looked = self._look_at(entry, ancestors[-1][0])
+            if looked is None:
+                continue
+            is_folder, real = looked
+            if not is_folder:
+                if self._take(entry.path, real):
+                    found.append(Path(entry.path))
+            elif self._enter(entry.path, real, ancestors):
+                inner = self._listing(entry.path)
+                if inner is not None:
+                    stack.append(iter(inner))
+                    ancestors.append(real)
+        return found
+
+    def _listing(self, folder: str) -> list[os.DirEntry[str]] | None:
         try:
-            entries = _sorted_entries(Path(folder))
+            return _sorted_entries(Path(folder))
         except OSError as error:
             self.skip(f"{self.relative(folder)}/", f"cannot be listed: {_why(error)}")
             return None
-        found: list[Path] = []
-        for entry in entries:
-            if not _is_visible_folder(entry):
-                found.extend(self._file(entry))
-            else:
-                found.extend(self._folder_images(entry, ancestors) or [])
-        return found
 
-    def _folder_images(
-        self, entry: os.DirEntry[str], ancestors: frozenset[tuple[int, int]]
-    ) -> list[Path] | None:
-        """Images under a sub-folder; None when it cannot be entered (noted as skipped)."""
-        try:
-            identity = _identity(entry.stat())
-        except OSError as error:
-            self.skip(f"{self.relative(entry.path)}/", f"cannot be read: {_why(error)}")
-            return None
-        if identity in ancestors:
-            self.skip(
-                f"{self.relative(entry.path)}/", "link back to a folder above it, not followed"
-            )
-            return None
-        return self._images_in(entry.path, ancestors | {identity})
-
-    def _file(self, entry: os.DirEntry[str]) -> list[Path]:
-        """[the file] when it is an image file, else [] with the reason noted."""
-        suffix = os.path.splitext(entry.name)[1]
+    def _look_at(self, entry: os.DirEntry[str], device: int) -> tuple[bool, tuple[int, int]] | None:
+        """(is a folder, real identity) of a visible folder or image file; None, with the
+        reason noted, for anything left out. ``device`` is the listed folder's: a plain
+        file there is (device, inode) without a stat call (the listing says what it is)."""
         if entry.name.startswith("."):
             name = self.relative(entry.path)
-            self.skip(f"{name}/" if entry.is_dir() else name, "hidden")
-        elif not entry.is_file():
-            self.skip(self.relative(entry.path), "broken link or not a regular file")
-        elif suffix.lower() in IMAGE_SUFFIXES:
-            return [Path(entry.path)]
+            self.skip(f"{name}/" if _is_dir(entry) else name, "hidden")
+            return None
+        if entry.is_file(follow_symlinks=False):
+            identity = (device, entry.inode())
         else:
-            self.skip(self.relative(entry.path), f"not an image file ({suffix or 'no suffix'})")
-        return []
+            try:
+                status = entry.stat()  # links followed
+            except OSError as error:
+                self.skip(self.relative(entry.path), _unreachable_reason(entry, error))
+                return None
+            if stat.S_ISDIR(status.st_mode):
+                return True, (status.st_dev, status.st_ino)
+            if not stat.S_ISREG(status.st_mode):
+                self.skip(self.relative(entry.path), special_file_problem(status.st_mode))
+                return None
+            identity = (status.st_dev, status.st_ino)
+        suffix = os.path.splitext(entry.name)[1]
+        if suffix.lower() not in IMAGE_SUFFIXES:
+            kind = printable(suffix) or "no suffix"
+            self.skip(self.relative(entry.path), f"not an image file ({kind})")
+            return None
+        return False, identity
+
+    def _enter(
+        self, path: str, identity: tuple[int, int], ancestors: Sequence[tuple[int, int]]
+    ) -> bool:
+        """Whether to walk a sub-folder: not when it is a folder above it, or one already
+        entered by another name (noted as skipped)."""
+        if identity in ancestors:
+            self.skip(f"{self.relative(path)}/", "link back to a folder above it, not followed")
+            return False
+        first = self._folders.setdefault(identity, path)
+        if first != path:
+            self.skip(
+                f"{self.relative(path)}/",
+                f"same folder as {self.relative(first)}/, already included",
+            )
+            return False
+        return True
+
+    def _take(self, path: str, identity: tuple[int, int]) -> bool:
+        """Whether a file is the first name of its real file (else noted as skipped)."""
+        first = self._files.setdefault(identity, path)
+        if first != path:
+            name, earlier = self.relative(path), self.relative(first)
+            self.skip(name, f"same file as {earlier}, already included")
+            return False
+        return True
 
 
-def _is_visible_folder(entry: os.DirEntry[str]) -> bool:
-    """A folder (or a link to one) to search; hidden ones (".git", ".cache") are not."""
-    return not entry.name.startswith(".") and entry.is_dir()
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop
+        return False
+
+
+def _unreachable_reason(entry: os.DirEntry[str], error: OSError) -> str:
+    """Why an entry whose target cannot be looked at is skipped."""
+    try:
+        is_link = entry.is_symlink()
+    except OSError:
+        is_link = False
+    if is_link and error.errno == errno.ELOOP:
+        return "link loop (links that lead back to themselves), not followed"
+    if is_link and error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "broken link (its target does not exist)"
+    return f"cannot be read: {_why(error)}"
 
 
 def _sorted_entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -360,17 +488,26 @@ def load_image_folder(
     about every 1% or 0.1 s, and (total, total) once at the end.
     Raises DataError when the folder holds no image or none of them can be read.
     """
-    options = _Options(resize=_checked_size(resize), keep_grey=bool(keep_grey))
+    size = _checked_size(resize)
     count = _checked_workers(workers)
     scan = scan_image_folder(path)
-    decoded = _decode_all(scan.files, options, count, _Tracker(progress, scan.count))
+    options = _Options(resize=size, keep_grey=bool(keep_grey), memory=available_memory_bytes())
+    tracker = _Tracker(progress, scan.count)
+    with _quiet_bomb_warnings():
+        headers = [_read_header(str(file)) for file in scan.files]
+        failures = _too_big_alone(headers, options)
+        _refuse_if_too_big_together(scan, headers, failures, options, count)
+        tracker.advance(len(failures))
+        todo = [i for i in range(scan.count) if i not in failures]
+        decoded = _decode_all([scan.files[i] for i in todo], options, count, tracker)
+    failures.update((todo[index], reason) for index, reason in decoded.failures.items())
     unreadable = [
-        Skipped(_relative_name(scan.path, scan.files[index]), reason)
-        for index, reason in sorted(decoded.failures.items())
+        Skipped(_relative_name(scan.path, scan.files[index]), printable(reason, 300))
+        for index, reason in sorted(failures.items())
     ]
     if decoded.images is None:
         raise DataError(scan.path, _none_readable_problem(scan.count, unreadable))
-    kept = [i for i in range(scan.count) if i not in decoded.failures]
+    kept = [i for i in range(scan.count) if i not in failures]
     skipped = (*scan.skipped, *unreadable)
     labels = np.asarray(scan.labels, dtype=np.int64)[kept]
     dataset = Dataset(
@@ -413,7 +550,7 @@ def _is_int(value: object) -> bool:
 
 
 def _relative_name(root: Path, file: Path) -> str:
-    return file.relative_to(root).as_posix()
+    return printable(file.relative_to(root).as_posix())
 
 
 def _none_readable_problem(count: int, unreadable: Sequence[Skipped]) -> str:
@@ -468,6 +605,186 @@ class _Tracker:
             self._callback(self.total, self.total)
 
 
+# -- declared sizes and memory, before decoding ---------------------------------------------
+
+
+class _Header(NamedTuple):
+    """What a file's header declares: its size and Pillow's mode (or the nearest one)."""
+
+    width: int
+    height: int
+    mode: str
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+class _TooBig(Exception):
+    """A file declares more pixels than memory (or Pillow's bomb limit) allows; the message
+    is the reason it is skipped."""
+
+
+@contextlib.contextmanager
+def _quiet_bomb_warnings() -> Iterator[None]:
+    """No DecompressionBombWarning: the memory checks here replace it. Forked decoders
+    inherit the filter; decoding threads share it while the loading thread waits."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _read_header(path: str) -> _Header | str:
+    """The size and mode a file declares, from its header alone, or why it cannot be read."""
+    try:
+        with open_regular(path) as file:
+            header = _quick_header(file.read(_HEAD_BYTES))
+            if header is None:
+                file.seek(0)
+                with Image.open(file, formats=_formats()) as image:
+                    header = _Header(image.width, image.height, image.mode)
+    except DataError as error:  # a FIFO, device or socket put there since the scan
+        return error.problem
+    except _BAD_FILE_ERRORS as error:
+        return _unreadable_reason(path, error)
+    return header
+
+
+def _quick_header(head: bytes) -> _Header | None:
+    """A PNG's or JPEG's declared size from its first bytes (Pillow takes a few times as
+    long, which would make the check a tenth of a small photo's load); None otherwise."""
+    if head.startswith(_PNG_SIGNATURE) and head[12:16] == b"IHDR" and len(head) >= 26:
+        width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
+        mode = _PNG_MODES.get(colour)
+        if mode == "L" and depth in (1, 16):
+            mode = "1" if depth == 1 else "I;16"
+        return _Header(width, height, mode) if mode and width and height else None
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_header(head)
+    return None
+
+
+def _jpeg_header(head: bytes) -> _Header | None:
+    """Walk the JPEG markers to the start of frame; None if it is not within ``head``."""
+    at = 2
+    while at + 4 <= len(head):
+        if head[at] != 0xFF:
+            return None
+        marker = head[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(head[at + 2 : at + 4], "big")
+        if marker in _JPEG_FRAMES:
+            if at + 10 > len(head):
+                return None
+            height, width = struct.unpack(">HH", head[at + 5 : at + 9])
+            mode = _JPEG_MODES.get(head[at + 9])
+            return _Header(width, height, mode) if mode and width and height else None
+        if length < 2:
+            return None
+        at += 2 + length
+    return None
+
+
+def _memory_for(header: _Header, options: _Options) -> tuple[int, int]:
+    """(bytes the decoded image keeps, bytes its decoding holds at its peak): Pillow's image,
+    one full-size copy (colour conversion or orientation), the pixels handed over, and for
+    16- and 32-bit grey the floating-point arrays that scale it to 8 bits."""
+    grey = options.keep_grey and header.mode in _GREY_MODES
+    channels = 1 if grey else 3
+    if options.resize is not None:
+        kept = options.resize[0] * options.resize[1] * channels
+    else:
+        kept = header.pixels * channels
+    decoded = _CORE_BYTES.get(header.mode, 4)
+    converted = 1 if grey else 4
+    peak = header.pixels * (decoded + max(decoded, converted)) + kept
+    if header.mode in _WIDE_GREY_MODES:
+        peak += header.pixels * _WIDE_GREY_BYTES
+    return kept, peak
+
+
+def _declared(header: _Header) -> str:
+    return f"{header.width:,} x {header.height:,} pixels ({_millions(header.pixels)})"
+
+
+def _millions(pixels: int) -> str:
+    return f"{pixels / 1e6:,.1f} million" if pixels >= 100_000 else f"{pixels:,}"
+
+
+def _size_problem(header: _Header, options: _Options) -> str | None:
+    """Why a file with this header is not decoded at all, or None."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and header.pixels > 2 * limit:
+        return (
+            f"refused as a possible decompression bomb: it declares {_declared(header)}, "
+            f"more than twice Pillow's limit of {limit:,}"
+        )
+    kept, peak = _memory_for(header, options)
+    if options.memory is not None and kept + peak > options.memory:
+        return (
+            f"too big for memory: it declares {_declared(header)}, and decoding it needs "
+            f"about {format_size(kept + peak)} of memory; {format_size(options.memory)} is "
+            "available"
+        )
+    return None
+
+
+def _too_big_alone(headers: Sequence[_Header | str], options: _Options) -> dict[int, str]:
+    """Files to skip before decoding, by index: unreadable headers, and files whose own
+    decoding cannot fit in memory (or that Pillow would refuse as bombs)."""
+    failures: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        problem = header if isinstance(header, str) else _size_problem(header, options)
+        if problem is not None:
+            failures[index] = problem
+    return failures
+
+
+def _refuse_if_too_big_together(
+    scan: FolderScan,
+    headers: Sequence[_Header | str],
+    failures: dict[int, str],
+    options: _Options,
+    workers: int,
+) -> None:
+    """Refuse the load when the images to decode, plus what the decoders hold at once
+    (the largest decodings, one per decoder), need more memory than is available."""
+    if options.memory is None:
+        return
+    todo = [
+        (index, header)
+        for index, header in enumerate(headers)
+        if index not in failures and isinstance(header, _Header)
+    ]
+    if not todo:
+        return
+    needs = [_memory_for(header, options) for _, header in todo]
+    kept = sum(keep for keep, _ in needs)
+    decoders = 1 if len(todo) < _MIN_PARALLEL else min(workers, len(todo))
+    decoding = sum(heapq.nlargest(decoders, (peak for _, peak in needs)))
+    if kept + decoding <= options.memory:
+        return
+    pixels = sum(header.pixels for _, header in todo)
+    largest = heapq.nlargest(3, todo, key=lambda item: item[1].pixels)
+    names = ", ".join(
+        f"{_relative_name(scan.path, scan.files[index])} ({header.width:,} x {header.height:,})"
+        for index, header in largest
+    )
+    raise DataError(
+        scan.path,
+        f"too big for memory: the {_plural(len(todo), 'image')} declare {_millions(pixels)} "
+        f"pixels, and loading them needs about {format_size(kept + decoding)} of memory "
+        f"({format_size(kept)} for the images, {format_size(decoding)} to decode them); "
+        f"{format_size(options.memory)} is available. Largest: {names}. Resize the images "
+        "or load fewer",
+    )
+
+
 # -- decoding one file --------------------------------------------------------------------
 
 
@@ -482,13 +799,19 @@ def _decode_or_reason(path: str, options: _Options) -> _DecodedImage | str:
     """The file decoded by the module's rules, or why Pillow could not read it."""
     try:
         return _decode(path, options)
+    except (DataError, _TooBig) as error:
+        return error.problem if isinstance(error, DataError) else str(error)
     except _BAD_FILE_ERRORS as error:
         return _unreadable_reason(path, error)
 
 
 def _decode(path: str, options: _Options) -> _DecodedImage:
-    """The file's first frame, upright, as L or RGB, resized when asked."""
-    with Image.open(path, formats=_formats()) as opened:
+    """The file's first frame, upright, as L or RGB, resized when asked. Only a regular
+    file is opened, and its declared size is checked before any pixel is decoded."""
+    with open_regular(path) as file, Image.open(file, formats=_formats()) as opened:
+        problem = _size_problem(_Header(opened.width, opened.height, opened.mode), options)
+        if problem is not None:
+            raise _TooBig(problem)
         opened.load()
         ImageOps.exif_transpose(opened, in_place=True)
         image = _normalised_mode(opened, options.keep_grey)

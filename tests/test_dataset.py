@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import sys
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from imgbench.core.dataset import Dataset, dataset_sha256, tile
+from imgbench.core.dataset import (
+    Dataset,
+    dataset_sha256,
+    file_kind,
+    format_size,
+    open_regular,
+    tile,
+)
+from imgbench.core.errors import DataError
+from imgbench.core.one_line import printable
 
 CLASSES = ("a", "b", "c")
 
@@ -191,3 +204,68 @@ def test_pixels_cannot_change_under_a_cached_hash() -> None:
     with pytest.raises(ValueError, match="read-only"):
         dataset.labels[0] = 1
     assert dataset.sha256 == before
+
+
+# -- helpers for hostile input ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("plain name.png", "plain name.png"),
+        ("two\nlines.png", "two\\nlines.png"),
+        ("cr\r\ttab", "cr\\r\\ttab"),
+        ("ansi\x1b[2Jclear", "ansi\\x1b[2Jclear"),
+        ("caf\udce9.png", "caf\\xe9.png"),  # os.fsdecode(b"caf\xe9.png")
+        ("bidi\u202eevil", "bidi\\u202eevil"),
+        ("line\u2028separator", "line\\u2028separator"),
+        ("écoute 猫 🐱.png", "écoute 猫 🐱.png"),
+    ],
+)
+def test_printable_escapes_what_would_break_a_one_line_message(name: str, shown: str) -> None:
+    assert printable(name) == shown
+    assert printable(name).isprintable()
+    printable(name).encode("utf-8")
+
+
+def test_printable_shortens_huge_names_without_escaping_all_of_them() -> None:
+    shown = printable("\n" * 10_000_000, limit=40)
+    assert len(shown) <= 40 and "..." in shown and shown.isprintable()
+    assert printable("a" * 100 + "z", limit=21) == "aaaaaaaaa...aaaaaaaaz"
+
+
+@pytest.mark.parametrize(
+    ("size", "words"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1_000, "1.00 kB"),
+        (3_072_000_000, "3.07 GB"),
+        (20e9, "20.0 GB"),
+        (512e9, "512 GB"),
+        (2.2e12, "2.20 TB"),
+    ],
+)
+def test_format_size_uses_decimal_units_and_three_digits(size: float, words: str) -> None:
+    assert format_size(size) == words
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="FIFOs and /dev/null")
+def test_open_regular_reads_files_and_refuses_everything_else_unopened(tmp_path: Path) -> None:
+    file = tmp_path / "file"
+    file.write_bytes(b"data")
+    with open_regular(file) as handle:
+        assert handle.read() == b"data"
+    os.mkfifo(tmp_path / "fifo")  # opening it for reading would block: it is never opened
+    for path, kind in [
+        (tmp_path / "fifo", "a FIFO (named pipe)"),
+        (Path("/dev/null"), "a character device"),
+        (tmp_path, "a folder"),
+    ]:
+        with pytest.raises(DataError, match="never read") as error:
+            open_regular(path)
+        assert str(error.value) == f"{path}: is {kind}, not a regular file: refused, never read"
+    with pytest.raises(FileNotFoundError):
+        open_regular(tmp_path / "missing")
+    assert file_kind(stat.S_IFSOCK) == "a socket"
+    assert file_kind(stat.S_IFBLK) == "a block device"

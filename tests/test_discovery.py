@@ -166,3 +166,17 @@ def test_discovery_loads_nothing(here: Path) -> None:
     """An empty or bogus candidate is still chosen: loading it is what reports problems."""
     archive = _archive(here, "cifar-10-python.tar.gz")
     assert discover_data([here]).path == archive
+
+
+def test_a_fifo_or_a_link_loop_named_like_cifar_data_is_not_chosen(
+    here: Path, data_dir: Path
+) -> None:
+    """Discovery only looks (stat): a FIFO is never opened, a link loop is no crash."""
+    os.mkfifo(here / "cifar-10-python.tar.gz")
+    (here / "cifar-10-batches-py").symlink_to("cifar-10-batches-py")
+    (here / "cifar-100-python").symlink_to(here / "cifar-100-python.tar.gz")
+    (here / "cifar-100-python.tar.gz").symlink_to(here / "cifar-100-python")
+    choice = discover_data([here, data_dir])
+    assert choice == DataChoice("synthetic", None, (here, data_dir))
+    _archive(data_dir, "cifar-10-python.tar.gz")
+    assert discover_data([here, data_dir]).path == data_dir / "cifar-10-python.tar.gz"
