@@ -2,47 +2,80 @@
 
 The JSON is a contract other tools read (``"schema": "imgbench.results/1"``). Saving goes
 through a temp file and a rename so an interrupted save never leaves half a file where a
-good one was. Loading checks everything a reader relies on and says exactly what is
-wrong, so a corrupt, foreign or newer file is explained instead of crashing a view.
-Comparing two files claims "faster" or "slower" only where the samples differ beyond
-their noise (:func:`imgbench.core.stats.differ`); the ratio of medians alone is no claim.
+good one was, and a save that fails (disk full, permission denied) can go to a fallback
+folder instead (:func:`save_document_safely`). Only an imgbench results file is ever
+replaced, and only when asked (:func:`check_output_path`). Loading reads regular files
+only, checks every field's type and range against a JSON Schema (:mod:`.results_schema`)
+and says in one line what is wrong, so a corrupt, foreign or newer file is explained
+instead of crashing a view. Comparing two files claims "faster" or "slower" only where
+the samples differ beyond their noise (:func:`imgbench.core.stats.differ`); the ratio of
+medians alone is no claim.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import math
 import os
+import re
 import secrets
 import stat
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import __version__
 from .errors import ImgbenchError
+from .results_schema import (
+    BACKEND_NAMES,
+    CACHE_MODES,
+    MEASURED_EXPERIMENTS,
+    PRESSURE_SOURCES,
+    RESULTS_SCHEMA,
+    STATUSES,
+)
 from .stats import differ, measurement_warnings, summarize
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_NAME = "imgbench.results"
 SCHEMA_VERSION = 1
 SCHEMA = f"{SCHEMA_NAME}/{SCHEMA_VERSION}"
 
-# The names version 1 of the schema allows; kept here so reading a file needs no backend.
-BACKEND_NAMES = ("png", "lmdb", "hdf5", "raw")
-MEASURED_EXPERIMENTS = (
-    "store_single",
-    "read_single",
-    "store_many",
-    "open",
-    "read_many",
-    "read_random",
-)
-STATUSES = ("complete", "cancelled", "failed")
-CACHE_MODES = ("warm", "cold", "cold-unsupported")
+__all__ = [
+    "BACKEND_NAMES",
+    "CACHE_MODES",
+    "MAX_FILE_BYTES",
+    "MEASURED_EXPERIMENTS",
+    "PRESSURE_SOURCES",
+    "RESULTS_SCHEMA",
+    "SCHEMA",
+    "STATUSES",
+    "Comparison",
+    "ComparisonRow",
+    "OutputExistsError",
+    "ResultsError",
+    "build_document",
+    "check_output_path",
+    "compare_documents",
+    "document_problems",
+    "existing_output",
+    "load_document",
+    "measurement",
+    "row_seed",
+    "save_document",
+    "save_document_safely",
+]
+
 MAX_PROBLEMS_SHOWN = 3
+#: The largest file read as results. A long run with every backend writes a few MB; a
+#: file of 64 MiB would already take about a GB of memory as Python objects.
+MAX_FILE_BYTES = 64 * 2**20
 
 
 class ResultsError(ImgbenchError):
@@ -162,14 +195,24 @@ def build_document(
 # -- saving --------------------------------------------------------------------------------
 
 
-def check_output_path(path: Path) -> None:
-    """Refuse, before a run starts, a results path that could not be written.
+def check_output_path(path: Path, *, force: bool = False, data_path: Path | None = None) -> None:
+    """Refuse, before a run starts, a results path that could not or should not be written.
 
-    Looks only; creates and changes nothing. The save replaces the file by renaming a
-    temp file over it, so what matters is writing in the folder.
+    Looks only (it reads an existing file to see what it is); creates and changes nothing.
+    The save replaces the file by renaming a temp file over it, so what matters is writing
+    in the folder. Never the data (``data_path``, or anything inside a data folder). An
+    existing file is replaced only when it is an imgbench results file, and only with
+    ``force``: without, :class:`OutputExistsError` says what it is (the CLI suggests
+    ``--force``, the app asks). Anything else there (a user's notes, a corrupt file, a
+    file of a newer imgbench) is refused even with ``force``.
     """
     path = Path(path)
     folder = path.parent
+    if data_path is not None and _is_within(path, Path(data_path)):
+        where = "is the data" if _is_within(Path(data_path), path) else "is inside the data"
+        raise ResultsError(
+            path, f"{where} ({data_path}); results never replace the data — choose another name"
+        )
     if path.is_dir():
         raise ResultsError(path, "is a folder; give a file name for the results")
     if path.exists() and not path.is_file():
@@ -180,22 +223,91 @@ def check_output_path(path: Path) -> None:
         raise ResultsError(path, f"{folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ResultsError(path, f"cannot write in the folder {folder} (permission denied)")
-    if path.exists() and not os.access(path, os.W_OK):
+    if not path.exists():
+        return
+    found, replaceable = existing_output(path)
+    if not replaceable:
+        raise ResultsError(
+            path,
+            f"already exists and is {found}; imgbench will not replace it — choose another name",
+        )
+    if not force:
+        raise OutputExistsError(path, f"already exists: {found}; --force replaces it", found)
+    if not os.access(path, os.W_OK):
         raise ResultsError(path, "the file is read-only; choose another name or allow writing")
 
 
-def save_document(document: dict[str, Any], path: Path) -> None:
+class OutputExistsError(ResultsError):
+    """The output path holds an imgbench results file (or an empty file) that a run would
+    replace: allowed only when asked for (the CLI's ``--force``; the app asks first).
+    ``found`` says what the file is, e.g. "an imgbench results file from 2025-11-23T19:00"."""
+
+    def __init__(self, path: Path | str | None, problem: str, found: str) -> None:
+        super().__init__(path, problem)
+        self.found = found
+
+
+def existing_output(path: Path) -> tuple[str, bool]:
+    """What the existing file at ``path`` is, in words, and whether a run may replace it
+    (given ``--force``): an imgbench results file of this or an older schema, or an empty
+    file. Reads a regular file only, and at most ``MAX_FILE_BYTES`` of it."""
+    path = Path(path)
+    try:
+        data = _read_bytes(path)
+    except ResultsError as error:
+        return f"a file imgbench cannot read to check what it is ({error.problem})", False
+    if not data:
+        return "an empty file", True
+    try:
+        document = _parse_json(path, data)
+    except ResultsError:
+        return "not an imgbench results file (not JSON)", False
+    schema = document.get("schema") if isinstance(document, dict) else None
+    if not isinstance(schema, str) or not schema.startswith(f"{SCHEMA_NAME}/"):
+        return "not an imgbench results file", False
+    version = _schema_version(schema)
+    if version is None or version < 1:
+        return f"not an imgbench results file (schema {_short(schema)})", False
+    if version > SCHEMA_VERSION:
+        return f"a results file of a newer schema ({_short(schema)})", False
+    created = document.get("created")
+    found = "an imgbench results file"
+    if isinstance(created, str) and created:
+        found += f" from {_short(created)}"
+    if not document_problems(document):
+        count = len(document["measurements"])
+        found += f" ({document['status']}, {count:,} measurement{'' if count == 1 else 's'})"
+    return found, True
+
+
+def _is_within(path: Path, container: Path) -> bool:
+    """Whether ``path`` is ``container`` or lies inside it, links resolved."""
+    try:
+        target, outer = path.resolve(), container.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compare the paths as written
+        target, outer = Path(os.path.abspath(path)), Path(os.path.abspath(container))
+    return target == outer or outer in target.parents
+
+
+def save_document(document: dict[str, Any], path: Path, *, durable: bool = True) -> None:
     """Write the document to ``path`` atomically: the old file stays whole until the new
-    one is complete on disk. Raises ResultsError (after removing its temp file) on failure.
+    one is complete. Raises ResultsError (after removing its temp file) on failure.
+
+    Text that UTF-8 cannot encode (file names that are not UTF-8 reach notes, errors and
+    the data's path as lone surrogates) is escaped: ``\\xff`` for a byte of such a name.
+    ``durable`` syncs the file and its folder, so a power cut cannot lose it; without,
+    the save survives the program being killed but not the machine going down.
     """
     path = Path(path)
+    document = _escaped(document)
     temp = _create_temp_beside(path)
     try:
         with os.fdopen(temp.descriptor, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False)
             handle.write("\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         _keep_mode_of(path, temp.path)
         os.replace(temp.path, path)
     except BaseException as error:
@@ -205,7 +317,96 @@ def save_document(document: dict[str, Any], path: Path) -> None:
         if isinstance(error, (TypeError, ValueError)):  # not JSON: NaN, a numpy integer…
             raise ResultsError(path, f"could not save: {error}") from error
         raise
-    _sync_folder(path.parent)
+    if durable:
+        _sync_folder(path.parent)
+
+
+def save_document_safely(
+    document: dict[str, Any],
+    path: Path,
+    fallback_dirs: Sequence[Path],
+    *,
+    reasons: list[str] | None = None,
+) -> Path:
+    """Save to ``path``; when that fails (disk full, permission denied…), to the first of
+    ``fallback_dirs`` that works, under the same file name or a fresh one if it is taken
+    (nothing is replaced there). Returns where the document was saved; the caller says
+    so when it is not ``path``. ``reasons`` collects why each failed attempt failed.
+
+    A fallback folder that does not exist is created. Raises ResultsError, naming every
+    place tried, only when no place could take the document.
+    """
+    path = Path(path)
+    failures: list[str] = []
+    try:
+        save_document(document, path)
+        return path
+    except ResultsError as error:
+        failures.append(str(error))
+        first = error.problem
+    tried = []
+    for folder in map(Path, fallback_dirs):
+        tried.append(str(folder))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _free_path(folder, path.name or "imgbench-results.json")
+            save_document(document, target)
+        except ResultsError as error:
+            failures.append(str(error))
+            continue
+        except OSError as error:
+            failures.append(f"{folder}: {error.strerror or error}")
+            continue
+        if reasons is not None:
+            reasons.extend(failures)
+        return target
+    if reasons is not None:
+        reasons.extend(failures)
+    elsewhere = f"; nor in {', '.join(tried)}" if tried else ""
+    raise ResultsError(path, f"{first}{elsewhere}")
+
+
+def _free_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/stem-2.suffix`` and so on when that is taken."""
+    candidate = folder / name
+    stem, suffix = os.path.splitext(name)
+    for index in range(2, 1_000):
+        if not os.path.lexists(candidate):
+            return candidate
+        candidate = folder / f"{stem}-{index}{suffix}"
+    return folder / f"{stem}-{secrets.token_hex(4)}{suffix}"
+
+
+def _escaped(value: Any) -> Any:
+    """``value`` with every string and key one UTF-8 can encode; the same object where
+    nothing needed escaping."""
+    if isinstance(value, str):
+        return _printable(value)
+    if isinstance(value, dict):
+        pairs = [(_escaped(key), _escaped(item)) for key, item in value.items()]
+        same = all(
+            new[0] is old[0] and new[1] is old[1]
+            for new, old in zip(pairs, value.items(), strict=True)
+        )
+        return value if same else dict(pairs)
+    if isinstance(value, (list, tuple)):
+        items = [_escaped(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def _printable(text: str) -> str:
+    r"""``text`` if UTF-8 can encode it; else with its lone surrogates escaped: the bytes
+    of a non-UTF-8 file name (decoded with "surrogateescape") as ``\xff``, any other
+    surrogate as ``\udc00``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True)
@@ -258,7 +459,8 @@ def _sync_folder(folder: Path) -> None:
 
 
 def load_document(path: Path) -> dict[str, Any]:
-    """Read and check a results file; ResultsError says what is wrong. Only reads the file."""
+    """Read and check a results file; ResultsError says what is wrong. Only reads the file,
+    and only a regular one of at most ``MAX_FILE_BYTES``."""
     path = Path(path)
     document = _parse_json(path, _read_bytes(path))
     if not isinstance(document, dict):
@@ -274,16 +476,67 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise ResultsError(path, "is a folder, not a results file")
+    """The file's bytes. Looks before it opens: a FIFO or a device is never opened (it
+    could block for ever or never end), nor a file too large to be results."""
     try:
-        return path.read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         raise ResultsError(path, "no such file") from None
     except PermissionError:
         raise ResultsError(path, "cannot read the file (permission denied)") from None
     except OSError as error:
         raise ResultsError(path, f"cannot read the file: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ResultsError(path, "is a folder, not a results file")
+    _check_regular(path, info)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except PermissionError:
+        raise ResultsError(path, "cannot read the file (permission denied)") from None
+    except OSError as error:
+        raise ResultsError(path, f"cannot read the file: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        _check_regular(path, os.fstat(descriptor))  # the same file that was looked at
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise ResultsError(path, f"cannot read the file: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ResultsError(path, _too_large(None))
+    return data
+
+
+def _check_regular(path: Path, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ResultsError(
+            path, f"is {_file_kind(info.st_mode)}, not a results file; refused without reading"
+        )
+    if info.st_size > MAX_FILE_BYTES:
+        raise ResultsError(path, _too_large(info.st_size))
+
+
+def _too_large(size: int | None) -> str:
+    """Why a file is not read: its size (None: it grew past the limit while being read)."""
+    limit = f"at most {MAX_FILE_BYTES / 2**20:,.0f} MiB"
+    if size is None:
+        return f"grew past {MAX_FILE_BYTES:,} bytes while being read; a results file is {limit}"
+    return (
+        f"is {size / 2**20:,.1f} MiB ({size:,} bytes), too large for a results file "
+        f"({limit}); refused without reading"
+    )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def _parse_json(path: Path, data: bytes) -> Any:
@@ -297,7 +550,7 @@ def _parse_json(path: Path, data: bytes) -> Any:
             f"corrupt or not a results file: not UTF-8 text (bad byte at offset {error.start})",
         ) from None
     try:
-        return json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         if _ends_early(text, error):
@@ -305,8 +558,28 @@ def _parse_json(path: Path, data: bytes) -> Any:
                 path, f"truncated: the JSON ends before the document does ({where})"
             ) from None
         raise ResultsError(path, f"corrupt: not valid JSON ({error.msg} at {where})") from None
-    except (ValueError, RecursionError) as error:
-        raise ResultsError(path, f"corrupt: not valid JSON ({error})") from None
+    except RecursionError:
+        raise ResultsError(path, "corrupt: not valid JSON (nested too deeply)") from None
+    except ValueError as error:
+        reason = str(error)
+        if "digits" in reason:  # Python refuses to read integers of over 4,300 digits
+            reason = "a number with thousands of digits"
+        raise ResultsError(path, f"corrupt: not valid JSON ({_short(reason, 80)})") from None
+    if _LONE_SURROGATE.search(text):  # "\udcff" in the JSON: text no terminal can print
+        try:
+            document = _escaped(document)
+        except RecursionError:
+            raise ResultsError(path, "corrupt: not valid JSON (nested too deeply)") from None
+    return document
+
+
+#: A JSON escape of a surrogate code point (one that pairs with no other is not text).
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (Python reads them; imgbench never writes them)."""
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _ends_early(text: str, error: json.JSONDecodeError) -> bool:
@@ -317,16 +590,25 @@ def _ends_early(text: str, error: json.JSONDecodeError) -> bool:
     return any(word.startswith(rest) for word in ("true", "false", "null"))  # "" included
 
 
+def _schema_version(schema: str) -> int | None:
+    """The version of "imgbench.results/N"; None when N is not a plain number."""
+    version_text = schema.partition("/")[2]
+    if not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 9:
+        return None
+    return int(version_text)
+
+
 def _check_schema(path: Path, schema: Any) -> None:
     """Foreign files and files from a newer imgbench are refused with the reason."""
     if schema is None:
         raise ResultsError(path, "not an imgbench results file: it has no 'schema' field")
     if not isinstance(schema, str) or schema.partition("/")[0] != SCHEMA_NAME:
-        raise ResultsError(path, f"not an imgbench results file: schema is {schema!r}")
-    version_text = schema.partition("/")[2]
-    if not version_text.isdigit():
-        raise ResultsError(path, f"unreadable schema version in {schema!r}")
-    version = int(version_text)
+        raise ResultsError(
+            path, f"not an imgbench results file: schema is {_short(repr(schema), 60)}"
+        )
+    version = _schema_version(schema)
+    if version is None:
+        raise ResultsError(path, f"unreadable schema version in {_short(repr(schema), 60)}")
     if version > SCHEMA_VERSION:
         raise ResultsError(
             path,
@@ -345,32 +627,45 @@ def _first_few(found: list[str]) -> str:
 
 # -- structure checks ----------------------------------------------------------------------
 
-Check = Callable[[Any], bool]
+
+def document_problems(document: Mapping[str, Any]) -> list[str]:
+    """Everything wrong with a document's structure, one short line each, the place first:
+    ``measurements[3].n is a 401-digit number, expected a whole number from 1 to 10**12``.
+    Empty when the document is usable. The checks are :data:`RESULTS_SCHEMA`'s (JSON
+    Schema, Draft 2020-12), plus one it cannot say: as many sample starts as samples."""
+    found: list[str] = []
+    said_missing: set[tuple[tuple[str | int, ...], str]] = set()
+    for error in _validator().iter_errors(document):
+        found.append(_problem_line(error, said_missing))
+    found += _sample_start_problems(document)
+    return found
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+@functools.cache
+def _validator() -> Validator:
+    """The schema's validator, built on first use (jsonschema takes a while to import).
+
+    "integer" means a JSON integer, as Python reads it: not 10.0 (which JSON Schema
+    would take) and not true. The "imgbench-time" format is an ISO-8601 time.
+    """
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    def is_integer(_checker: Any, instance: Any) -> bool:
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    checker_class = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, type_checker=type_checker
+    )
+    formats = FormatChecker(formats=())
+    formats.checks("imgbench-time")(_is_time)
+    validator: Validator = checker_class(RESULTS_SCHEMA, format_checker=formats)
+    return validator
 
 
-def _is_seconds(value: Any) -> bool:
-    return _is_number(value) and value >= 0
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_positive_count(value: Any) -> bool:
-    return _is_count(value) and value >= 1
-
-
-def _or_null(check: Check) -> Check:
-    return lambda value: value is None or check(value)
-
-
-def _is_time(value: Any) -> bool:
+def _is_time(value: object) -> bool:
     if not isinstance(value, str):
-        return False
+        return True  # a format says nothing of other types; "type" does
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -378,146 +673,69 @@ def _is_time(value: Any) -> bool:
     return True
 
 
-def _is_samples(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(_is_seconds(v) for v in value)
+def _problem_line(
+    error: ValidationError, said_missing: set[tuple[tuple[str | int, ...], str]]
+) -> str:
+    place = tuple(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [key for key in required if key not in error.instance]
+        for key in missing:
+            if (place, key) not in said_missing:
+                said_missing.add((place, key))
+                return f"{_where((*place, key))} is missing"
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    expected = schema.get("description") or _short(error.message, 80)
+    return f"{_where(place)} is {_show(error.instance)}, expected {expected}"
 
 
-def _one_of(choices: tuple[str, ...]) -> Check:
-    return lambda value: value in choices
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
+def _where(place: Iterable[str | int]) -> str:
+    """A JSON path as written in Python: ``measurements[3].n``, ``packages["a b"]``."""
+    where = ""
+    for part in place:
+        if isinstance(part, int):
+            where += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            where += f".{part}" if where else part
+        else:
+            where += f"[{_show(part)}]"
+    return where or "the document"
 
 
-def _is_dict(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, list)
-
-
-# field -> (check, what was expected, in words)
-TOP_LEVEL: dict[str, tuple[Check, str]] = {
-    "tool": (_is_dict, "an object"),
-    "created": (_is_time, "an ISO-8601 time"),
-    "environment": (_is_dict, "an object"),
-    "dataset": (_is_dict, "an object"),
-    "settings": (_is_dict, "an object"),
-    "measurements": (_is_list, "a list"),
-    "status": (_one_of(STATUSES), " or ".join(STATUSES)),
-    "errors": (_is_list, "a list"),
-}
-MEASUREMENT_FIELDS: dict[str, tuple[Check, str]] = {
-    "backend": (_one_of(BACKEND_NAMES), "one of " + ", ".join(BACKEND_NAMES)),
-    "experiment": (_one_of(MEASURED_EXPERIMENTS), "one of " + ", ".join(MEASURED_EXPERIMENTS)),
-    "n": (_is_positive_count, "a whole number of at least 1"),
-    "k": (_is_count, "a whole number"),
-    "samples_s": (_is_samples, "a non-empty list of seconds"),
-    "min_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "median_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "mean_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "stdev_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "images_per_s": (_or_null(_is_seconds), "a number of at least 0 or null"),
-    "mb_per_s": (_or_null(_is_seconds), "a number of at least 0 or null"),
-    "bytes_apparent": (_or_null(_is_count), "a whole number or null"),
-    "bytes_allocated": (_or_null(_is_count), "a whole number or null"),
-    "verified": (_or_null(lambda value: isinstance(value, bool)), "true, false or null"),
-    "cache": (_one_of(CACHE_MODES), "one of " + ", ".join(CACHE_MODES)),
-}
-PRESSURE_SOURCES = ("psi", "loadavg")
-
-
-def _is_share(value: Any) -> bool:
-    return _is_number(value) and 0 <= value <= 1
-
-
-def _is_pressure(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and value.get("source") in PRESSURE_SOURCES
-        and _or_null(_is_share)(value.get("cpu_some_share"))
-        and _or_null(_is_seconds)(value.get("load1"))  # a load average: a number >= 0
-        and _or_null(_is_positive_count)(value.get("cores"))
-    )
-
-
-def _is_warnings(value: Any) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(warning, dict) and isinstance(warning.get("code"), str) for warning in value
-    )
-
-
-def _is_times(value: Any) -> bool:
-    return isinstance(value, list) and all(_is_number(v) for v in value)
-
-
-# Fields written since the noise figures came; files written before them lack them.
-OPTIONAL_MEASUREMENT_FIELDS: dict[str, tuple[Check, str]] = {
-    "q1_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "q3_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "ci_low_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "ci_high_s": (_is_seconds, "seconds (a number of at least 0)"),
-    "warnings": (_is_warnings, "a list of objects with a code"),
-    "loops": (_is_positive_count, "a whole number of at least 1"),
-    "sample_starts": (_is_times, "a list of times (numbers)"),
-    "pressure": (
-        _is_pressure,
-        "an object with source psi or loadavg, cpu_some_share 0..1, load1 and cores or null",
-    ),
-}
-
-
-def document_problems(document: dict[str, Any]) -> list[str]:
-    """Everything wrong with a document's structure, in words; empty when it is usable."""
-    found = _field_problems(document, TOP_LEVEL, prefix="")
-    tool = document.get("tool")
-    if isinstance(tool, dict):
-        found += [f"tool.{key} is missing" for key in ("name", "version") if key not in tool]
-    notes = document.get("notes", [])
-    if not (isinstance(notes, list) and all(isinstance(note, str) for note in notes)):
-        found.append("notes is not a list of strings")
-    for index, error in enumerate(_list(document.get("errors"))):
-        if not (isinstance(error, dict) and {"task", "message"} <= error.keys()):
-            found.append(f"errors[{index}] is not an object with task and message")
-    for index, row in enumerate(_list(document.get("measurements"))):
-        if not isinstance(row, dict):
-            found.append(f"measurements[{index}] is {_kind(row)}, expected an object")
-            continue
-        found += _measurement_problems(row, prefix=f"measurements[{index}].")
-    return found
-
-
-def _measurement_problems(row: dict[str, Any], prefix: str) -> list[str]:
-    found = _field_problems(row, MEASUREMENT_FIELDS, prefix)
-    present = {key: check for key, check in OPTIONAL_MEASUREMENT_FIELDS.items() if key in row}
-    found += _field_problems(row, present, prefix)
-    starts, samples = row.get("sample_starts"), row.get("samples_s")
-    if isinstance(starts, list) and isinstance(samples, list) and len(starts) != len(samples):
-        found.append(f"{prefix}sample_starts has {len(starts)} times for {len(samples)} samples")
-    return found
-
-
-def _field_problems(
-    record: dict[str, Any], fields: dict[str, tuple[Check, str]], prefix: str
-) -> list[str]:
+def _sample_start_problems(document: Mapping[str, Any]) -> list[str]:
+    rows = document.get("measurements") if isinstance(document, Mapping) else None
     found = []
-    for key, (check, expected) in fields.items():
-        if key not in record:
-            found.append(f"{prefix}{key} is missing")
-        elif not check(record[key]):
-            found.append(f"{prefix}{key} is {_show(record[key])}, expected {expected}")
+    for index, row in enumerate(rows if isinstance(rows, list) else []):
+        if not isinstance(row, Mapping):
+            continue
+        starts, samples = row.get("sample_starts"), row.get("samples_s")
+        if isinstance(starts, list) and isinstance(samples, list) and len(starts) != len(samples):
+            found.append(
+                f"measurements[{index}].sample_starts has {len(starts)} times "
+                f"for {len(samples)} samples"
+            )
     return found
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A value in at most 40 characters, on one line."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a {len(str(abs(value))):,}-digit number"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return _short(text)
+
+
+def _short(value: Any, chars: int = 40) -> str:
+    """``value`` as text (repr for anything but a str) cut to ``chars``, printable."""
+    text = _printable(value if isinstance(value, str) else repr(value))
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= chars else text[: chars - 3] + "..."
 
 
 def _kind(value: Any) -> str:

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import stat
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -17,16 +18,22 @@ import imgbench.core
 from imgbench.core import results
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.results import (
+    MAX_FILE_BYTES,
+    RESULTS_SCHEMA,
     SCHEMA,
+    STATUSES,
     Comparison,
     ComparisonRow,
+    OutputExistsError,
     ResultsError,
     build_document,
     check_output_path,
     compare_documents,
+    document_problems,
     load_document,
     measurement,
     save_document,
+    save_document_safely,
 )
 from result_docs import make_document, rebuilt, with_noise_fields
 
@@ -364,10 +371,13 @@ def test_check_output_path_accepts_a_new_file_and_creates_nothing(tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_output_path_accepts_an_existing_file_and_leaves_it(tmp_path: Path) -> None:
-    path = _write(tmp_path / "old.json", OLD)
-    check_output_path(path)
-    assert path.read_text(encoding="utf-8") == OLD
+def test_check_output_path_with_force_accepts_a_results_file_and_leaves_it(
+    tmp_path: Path,
+) -> None:
+    path = _save(tmp_path, _document())
+    before = path.read_bytes()
+    check_output_path(path, force=True)
+    assert path.read_bytes() == before
 
 
 def test_check_output_path_refuses_a_missing_folder(tmp_path: Path) -> None:
@@ -522,7 +532,7 @@ def test_load_unknown_status(tmp_path: Path) -> None:
     document = _document()
     document["status"] = "done"
     message = _load_error(_write(tmp_path / "r.json", document))
-    assert 'status is "done", expected complete or cancelled or failed' in message
+    assert 'status is "done", expected complete, cancelled, interrupted or failed' in message
 
 
 def test_load_bad_measurement_types_are_named(tmp_path: Path) -> None:
@@ -531,9 +541,9 @@ def test_load_bad_measurement_types_are_named(tmp_path: Path) -> None:
     document["measurements"][1]["backend"] = "zip"
     document["measurements"][0]["samples_s"] = [0.1, "slow"]
     message = _load_error(_write(tmp_path / "r.json", document))
-    assert 'measurements[0].samples_s is [0.1, "slow"]' in message
-    assert 'measurements[1].backend is "zip", expected one of png, lmdb, hdf5, raw' in message
-    assert 'measurements[1].n is "ten", expected a whole number' in message
+    assert 'measurements[0].samples_s[1] is "slow", expected seconds' in message
+    assert 'measurements[1].backend is "zip", expected png, lmdb, hdf5 or raw' in message
+    assert 'measurements[1].n is "ten", expected a whole number from 1 to 10**12' in message
 
 
 def test_load_measurement_missing_field_and_not_an_object(tmp_path: Path) -> None:
@@ -542,7 +552,7 @@ def test_load_measurement_missing_field_and_not_an_object(tmp_path: Path) -> Non
     document["measurements"].append("row")
     message = _load_error(_write(tmp_path / "r.json", document))
     assert "measurements[0].median_s is missing" in message
-    assert "measurements[2] is a string, expected an object" in message
+    assert 'measurements[2] is "row", expected an object' in message
 
 
 def test_load_rejects_booleans_as_numbers_and_unknown_experiment_and_cache(tmp_path: Path) -> None:
@@ -602,14 +612,18 @@ def test_load_round_trips_the_noise_figures(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("ci_low_s", -1.0, "seconds"),
-        ("q3_s", "slow", "seconds"),
-        ("warnings", {"code": "noisy"}, "a list of objects with a code"),
-        ("warnings", [{"ci": 0.3}], "a list of objects with a code"),
-        ("loops", 0, "a whole number of at least 1"),
-        ("sample_starts", [1.0, "later", 3.0, 4.0, 5.0], "a list of times"),
-        ("pressure", {"source": "guess"}, "source psi or loadavg"),
-        ("pressure", {"source": "psi", "cpu_some_share": 1.5}, "cpu_some_share 0..1"),
+        ("ci_low_s", -1.0, "ci_low_s is -1.0, expected seconds"),
+        ("q3_s", "slow", 'q3_s is "slow", expected seconds'),
+        ("warnings", {"code": "noisy"}, 'warnings is {"code": "noisy"}, expected a list of'),
+        ("warnings", [{"ci": 0.3}], "warnings[0].code is missing"),
+        ("loops", 0, "loops is 0, expected a whole number from 1 to 10**12"),
+        ("sample_starts", [1.0, "later", 3.0, 4.0, 5.0], 'sample_starts[1] is "later"'),
+        ("pressure", {"source": "guess"}, 'pressure.source is "guess", expected psi or loadavg'),
+        (
+            "pressure",
+            {"source": "psi", "cpu_some_share": 1.5},
+            "pressure.cpu_some_share is 1.5, expected a share from 0 to 1",
+        ),
     ],
 )
 def test_load_checks_the_noise_figures_when_present(
@@ -618,7 +632,7 @@ def test_load_checks_the_noise_figures_when_present(
     document = with_noise_fields(make_document())
     document["measurements"][1][field] = value
     message = _load_error(_write(tmp_path / "r.json", document))
-    assert f"measurements[1].{field} is " in message and expected in message
+    assert f"measurements[1].{expected}" in message
 
 
 def test_load_refuses_sample_starts_that_do_not_match_the_samples(tmp_path: Path) -> None:
@@ -788,3 +802,439 @@ def test_a_noisy_row_supports_no_claim() -> None:
     for row in b["measurements"]:
         row["warnings"] = [{"code": "noisy", "ci_half_width_share": 0.3, "iqr_share": 0.4}]
     assert _verdicts(a, b) == {"same": len(a["measurements"])}
+
+
+# --- status "interrupted" ---------------------------------------------------------------------
+
+
+def test_a_run_ended_by_a_signal_is_saved_and_loaded_as_interrupted(tmp_path: Path) -> None:
+    assert "interrupted" in STATUSES
+    document = _document(status="interrupted", notes=["stopped by SIGHUP"])
+    path = _save(tmp_path, document)
+    assert load_document(path)["status"] == "interrupted"
+
+
+# --- the schema: every field's type and range ---------------------------------------------------
+
+
+def test_the_schema_is_valid_draft_2020_12() -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(RESULTS_SCHEMA)
+    assert RESULTS_SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_what_imgbench_writes_passes_the_schema(tmp_path: Path) -> None:
+    """The real producers of each section, not hand-made dicts: the schema must fit them."""
+    from imgbench.core.data_source import dataset_record
+    from imgbench.core.dataset import Dataset
+    from imgbench.core.environment import environment_info
+    from imgbench.core.images import ImageList
+    from imgbench.core.settings import PRESETS
+    from imgbench.core.synthetic import make_synthetic
+
+    varying = Dataset(
+        images=ImageList.from_arrays([np.zeros((4, 5, 3), np.uint8), np.ones((6, 2), np.uint8)]),
+        labels=np.array([0, 1], dtype=np.int64),
+        class_names=("a", "b"),
+        source="folder",
+        path=str(tmp_path),
+        details={"files_skipped": 1, "skipped_examples": ["x.txt"]},
+    )
+    pressure = {"source": "psi", "cpu_some_share": 0.4, "load1": 3.0, "cores": 2}
+    rows = [
+        _row(samples=[0.1, 0.2, 0.4], sample_starts=[1e9, 1e9 + 1, 1e9 + 2], pressure=pressure),
+        _row("raw", "read_single", 10, samples=[0.0]),  # no throughput, few samples
+    ]
+    for dataset in (make_synthetic(20), varying):
+        for settings in PRESETS.values():
+            document = build_document(
+                settings=settings.to_dict(),
+                dataset=dataset_record(dataset),
+                environment=environment_info(tmp_path),
+                measurements=rows,
+                status="interrupted",
+                errors=[{"task": "run", "message": "boom", "detail": "Traceback..."}],
+                notes=["a note"],
+            )
+            assert document_problems(document) == []
+
+
+def test_a_401_digit_n_is_refused_in_one_line(tmp_path: Path) -> None:
+    document = _document()
+    document["measurements"][1]["n"] = 10**401
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert message == (
+        "not a valid imgbench results file: measurements[1].n is a 402-digit number, "
+        "expected a whole number from 1 to 10**12"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "said"),
+    [
+        ("environment", "packages", "numpy 1.26", 'environment.packages is "numpy 1.26"'),
+        ("environment", "packages", {"numpy": 2}, "environment.packages.numpy is 2"),
+        ("environment", "cores", 10**13, "environment.cores is 10000000000000"),
+        ("settings", "cutoffs", [10, "100"], 'settings.cutoffs[1] is "100"'),
+        ("settings", "cutoffs", [10, 0], "settings.cutoffs[1] is 0"),
+        ("settings", "k", 10.0, "settings.k is 10.0, expected a whole number"),
+        ("settings", "backend_options", {"png": 5}, "settings.backend_options.png is 5"),
+        ("dataset", "count", -1, "dataset.count is -1"),
+        ("dataset", "shape", [32, "32", 3], 'dataset.shape[1] is "32"'),
+        ("dataset", "sha256", ["ab"], 'dataset.sha256 is ["ab"]'),
+    ],
+)
+def test_each_section_is_checked(
+    tmp_path: Path, section: str, key: str, value: Any, said: str
+) -> None:
+    document = _document()
+    document[section][key] = value
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert said in message
+    assert "\n" not in message
+
+
+def test_a_measurement_beyond_its_range_is_refused(tmp_path: Path) -> None:
+    document = _document()
+    row = document["measurements"][0]
+    row["median_s"] = 1e300
+    row["bytes_allocated"] = -4096
+    row["samples_s"] = []
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert "measurements[0].samples_s is [], expected a non-empty list of seconds" in message
+    assert "measurements[0].median_s is 1e+300, expected seconds" in message
+    assert "measurements[0].bytes_allocated is -4096" in message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_not_a_number_is_not_json(tmp_path: Path, constant: str) -> None:
+    text = json.dumps(_document(), indent=2).replace('"min_s": 0.1', f'"min_s": {constant}', 1)
+    assert constant in text
+    message = _load_error(_write(tmp_path / "r.json", text))
+    assert message == f"corrupt: not valid JSON ({constant} is not a number JSON allows)"
+
+
+def test_an_integer_of_thousands_of_digits_is_corrupt(tmp_path: Path) -> None:
+    text = json.dumps(_document()).replace('"n": 100', '"n": 1' + "0" * 5000, 1)
+    message = _load_error(_write(tmp_path / "r.json", text))
+    assert message == "corrupt: not valid JSON (a number with thousands of digits)"
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "\u00b2", "1" * 10])
+def test_an_odd_schema_version_is_unreadable(tmp_path: Path, version: str) -> None:
+    document = _document()
+    document["schema"] = f"imgbench.results/{version}"
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert message.startswith("unreadable schema version in 'imgbench.results/")
+    assert len(message) < 120
+
+
+def test_the_created_time_must_be_iso_8601(tmp_path: Path) -> None:
+    document = _document()
+    document["created"] = "yesterday at noon"
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert 'created is "yesterday at noon", expected an ISO-8601 time' in message
+
+
+def test_a_problem_line_is_short_and_escapes_what_it_shows(tmp_path: Path) -> None:
+    document = _document()
+    document["status"] = "line one\nline two " + "x" * 500
+    document["environment"]["packages"] = {"odd name\n": 5}
+    message = _load_error(_write(tmp_path / "r.json", document))
+    assert "\n" not in message
+    assert 'status is "line one\\nline two xxxxx' in message
+    assert "xxx..., expected complete, cancelled" in message
+    assert 'environment.packages["odd name\\n"] is 5' in message
+
+
+def test_document_problems_of_something_that_is_not_an_object() -> None:
+    not_an_object: Any = [1, 2]
+    assert document_problems(not_an_object) == ["the document is [1, 2], expected an object"]
+
+
+def test_text_that_is_not_unicode_in_a_file_is_escaped_when_loaded(tmp_path: Path) -> None:
+    """A lone surrogate ("\\udce9" in the JSON) is no character a terminal can print."""
+    document = _document(notes=["skipped caf\udce9.png", "odd \ud800"])
+    path = _write(tmp_path / "r.json", json.dumps(document))  # ensure_ascii: \\udce9 escapes
+    loaded = load_document(path)
+    assert loaded["notes"] == ["skipped caf\\xe9.png", "odd \\ud800"]
+    "".join(loaded["notes"]).encode("utf-8")
+
+
+# --- files that are not regular files, or too large ----------------------------------------------
+
+
+def _load_in_a_thread(path: Path) -> BaseException | None:
+    """load_document's error, within seconds: a regression fails instead of hanging (a
+    blocked open of a FIFO is released by opening its other end)."""
+    outcome: list[BaseException | None] = []
+
+    def load() -> None:
+        try:
+            load_document(path)
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(descriptor)
+        thread.join(10)
+        pytest.fail(f"load_document({path}) blocked reading it")
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path, through_a_link: bool) -> None:
+    fifo = tmp_path / "results.json"
+    os.mkfifo(fifo)
+    path = fifo
+    if through_a_link:
+        path = tmp_path / "link.json"
+        path.symlink_to(fifo)
+    error = _load_in_a_thread(path)
+    assert isinstance(error, ResultsError)
+    assert error.problem == "is a FIFO (named pipe), not a results file; refused without reading"
+
+
+def test_a_device_is_refused_without_being_read() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    error = _load_in_a_thread(Path("/dev/zero"))
+    assert isinstance(error, ResultsError)
+    assert "is a character device, not a results file" in error.problem
+
+
+def test_a_file_too_large_for_results_is_refused_with_the_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:  # sparse: takes no disk
+        handle.truncate(2**30)
+    with pytest.raises(ResultsError) as caught:
+        load_document(path)
+    assert caught.value.problem == (
+        "is 1,024.0 MiB (1,073,741,824 bytes), too large for a results file "
+        f"(at most {MAX_FILE_BYTES // 2**20} MiB); refused without reading"
+    )
+
+
+# --- overwrite protection -----------------------------------------------------------------------
+
+
+def _refused(path: Path, **options: Any) -> ResultsError:
+    """check_output_path's refusal; the file is left as it was."""
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(ResultsError) as caught:
+        check_output_path(path, **options)
+    if before is not None:
+        assert path.read_bytes() == before
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def test_an_existing_results_file_is_replaced_only_with_force(tmp_path: Path) -> None:
+    path = _save(tmp_path, _document())
+    error = _refused(path)
+    assert isinstance(error, OutputExistsError)
+    assert error.found == (
+        "an imgbench results file from 2024-05-06T07:08:09+00:00 (complete, 2 measurements)"
+    )
+    assert error.problem == f"already exists: {error.found}; --force replaces it"
+    check_output_path(path, force=True)
+
+
+def test_a_results_file_that_no_longer_validates_may_still_be_replaced(tmp_path: Path) -> None:
+    document = _document()
+    document["measurements"][0]["n"] = "ten"
+    path = _write(tmp_path / "r.json", document)
+    error = _refused(path)
+    assert isinstance(error, OutputExistsError)
+    assert error.found == "an imgbench results file from 2024-05-06T07:08:09+00:00"
+    check_output_path(path, force=True)
+
+
+def test_an_empty_file_is_replaced_only_with_force(tmp_path: Path) -> None:
+    path = _write(tmp_path / "r.json", b"")  # e.g. made by mktemp
+    assert isinstance(_refused(path), OutputExistsError)
+    check_output_path(path, force=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        ("my notes on storage\n", "not an imgbench results file (not JSON)"),
+        ('{"schema": "imgbench.results/1", "measure', "not an imgbench results file (not JSON)"),
+        ({"title": "someone else's JSON"}, "not an imgbench results file"),
+        ([1, 2, 3], "not an imgbench results file"),
+        ({"schema": "imgbench.results/2"}, "a results file of a newer schema (imgbench.results/2)"),
+        (
+            {"schema": "imgbench.results/x"},
+            "not an imgbench results file (schema imgbench.results/x)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_that_is_not_imgbench_results_is_never_replaced(
+    tmp_path: Path, content: Any, found: str, force: bool
+) -> None:
+    path = _write(tmp_path / "r.json", content)
+    error = _refused(path, force=force)
+    assert not isinstance(error, OutputExistsError)
+    assert error.problem == (
+        f"already exists and is {found}; imgbench will not replace it — choose another name"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_output_is_refused_without_being_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "r.json"
+    os.mkfifo(fifo)
+    assert "not a regular file" in _refused(fifo, force=True).problem
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_the_data_is_never_the_output(tmp_path: Path, force: bool) -> None:
+    archive = _write(tmp_path / "cifar-10-python.tar.gz", b"\x1f\x8b not really")
+    error = _refused(archive, force=force, data_path=archive)
+    assert error.problem == (
+        f"is the data ({archive}); results never replace the data — choose another name"
+    )
+    link = tmp_path / "link.json"
+    link.symlink_to(archive)
+    assert _refused(link, force=force, data_path=archive).problem.startswith("is the data")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    inside = folder / "results.json"
+    error = _refused(inside, force=force, data_path=folder)
+    assert error.problem.startswith(f"is inside the data ({folder})")
+    assert not inside.exists()
+    relative = Path(os.path.relpath(inside))
+    assert _refused(relative, force=force, data_path=folder).problem.startswith("is inside")
+    check_output_path(tmp_path / "beside.json", data_path=folder)
+    check_output_path(tmp_path / "photos.json", data_path=folder)
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root writes regardless of permission bits")
+def test_a_read_only_results_file_is_refused_even_with_force(tmp_path: Path) -> None:
+    path = _save(tmp_path, _document())
+    path.chmod(0o400)
+    assert "read-only" in _refused(path, force=True).problem
+
+
+# --- saving never loses a run --------------------------------------------------------------------
+
+
+def test_text_that_utf8_cannot_encode_is_escaped_not_lost(tmp_path: Path) -> None:
+    """File names that are not UTF-8 reach notes, errors and the data's path as lone
+    surrogates (os.fsdecode); "surrogates not allowed" once lost a finished run."""
+    name = os.fsdecode(b"/data/caf\xe9.png")
+    document = _document(
+        notes=[f"skipped {name}"],
+        errors=[{"task": "run", "message": f"cannot read {name}"}],
+        dataset={"source": "folder", "path": os.fsdecode(b"/data/\xff"), "details": {name: 1}},
+    )
+    document["notes"].append("odd \ud800 surrogate")
+    path = _save(tmp_path, document)
+    loaded = load_document(path)
+    assert loaded["notes"] == ["skipped /data/caf\\xe9.png", "odd \\ud800 surrogate"]
+    assert loaded["errors"][0]["message"] == "cannot read /data/caf\\xe9.png"
+    assert loaded["dataset"]["path"] == "/data/\\xff"
+    assert loaded["dataset"]["details"] == {"/data/caf\\xe9.png": 1}
+    assert document["notes"][0] == f"skipped {name}"  # the caller's document is left alone
+
+
+def test_a_save_without_durability_does_not_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_sync(descriptor: int) -> None:
+        raise AssertionError("synced")
+
+    monkeypatch.setattr(results.os, "fsync", no_sync)
+    path = tmp_path / "r.json"
+    save_document(_document(), path, durable=False)
+    assert load_document(path)["status"] == "complete"
+
+
+def _disk_full_at(monkeypatch: pytest.MonkeyPatch, *full: Path) -> None:
+    """Saves into the folders ``full`` fail as on a full disk (at the rename)."""
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        if Path(target).parent in full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(results.os, "replace", replace)
+
+
+def test_a_save_that_fails_goes_to_the_first_fallback_that_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, scratch, state = tmp_path / "out", tmp_path / "scratch", tmp_path / "state" / "imgbench"
+    out.mkdir()
+    scratch.mkdir()
+    path = _write(out / "r.json", OLD)
+    _disk_full_at(monkeypatch, out, scratch)
+    document = _document()
+    reasons: list[str] = []
+    saved = save_document_safely(document, path, [scratch, state], reasons=reasons)
+    assert saved == state / "r.json"  # the state dir did not exist: it was made
+    assert load_document(saved) == document
+    assert path.read_text(encoding="utf-8") == OLD
+    assert list(out.iterdir()) == [path] and list(scratch.iterdir()) == []
+    assert reasons == [
+        f"{path}: could not save: No space left on device",
+        f"{scratch / 'r.json'}: could not save: No space left on device",
+    ]
+
+
+def test_a_save_that_works_stays_where_it_was_asked(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    assert save_document_safely(_document(), path, [tmp_path / "never"]) == path
+    assert not (tmp_path / "never").exists()
+
+
+def test_a_fallback_never_replaces_a_file_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, fallback = tmp_path / "out", tmp_path / "fallback"
+    out.mkdir()
+    fallback.mkdir()
+    taken = _write(fallback / "r.json", "someone's file")
+    _write(fallback / "r-2.json", "another")
+    _disk_full_at(monkeypatch, out)
+    saved = save_document_safely(_document(), out / "r.json", [fallback])
+    assert saved == fallback / "r-3.json"
+    assert taken.read_text(encoding="utf-8") == "someone's file"
+    assert load_document(saved)["status"] == "complete"
+
+
+def test_when_no_place_takes_the_results_every_place_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, first, second = tmp_path / "out", tmp_path / "a", tmp_path / "b"
+    for folder in (out, first, second):
+        folder.mkdir()
+    _disk_full_at(monkeypatch, out, first, second)
+    with pytest.raises(ResultsError) as caught:
+        save_document_safely(_document(), out / "r.json", [first, second])
+    assert caught.value.problem == (
+        f"could not save: No space left on device; nor in {first}, {second}"
+    )
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root writes regardless of permission bits")
+def test_a_read_only_output_folder_falls_back(tmp_path: Path) -> None:
+    locked, fallback = tmp_path / "locked", tmp_path / "fallback"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        saved = save_document_safely(_document(), locked / "r.json", [fallback])
+    finally:
+        locked.chmod(0o700)
+    assert saved == fallback / "r.json"
+    assert list(locked.iterdir()) == []

@@ -65,7 +65,12 @@ __all__ = [
     "warning_groups",
 ]
 
-STATUS_STYLES = {"complete": "bold green", "cancelled": "bold yellow", "failed": "bold red"}
+STATUS_STYLES = {
+    "complete": "bold green",
+    "cancelled": "bold yellow",
+    "interrupted": "bold yellow",
+    "failed": "bold red",
+}
 #: Same colour and marker for a backend in every chart; other series take them in turn.
 BACKEND_COLORS = {"png": "blue+", "lmdb": "green+", "hdf5": "red+", "raw": "cyan+"}
 SERIES_COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "orange", "gray")

@@ -83,7 +83,12 @@ COMPARE_TAB = "tab-compare"
 RUN_TAB = "tab-run"
 #: Number keys in the order of the tabs they select: 1 is the first tab, 0 the tenth.
 NUMBER_KEYS = "1234567890"
-STATUS_STYLES = {"complete": "bold $success", "cancelled": "bold $warning", "failed": "bold $error"}
+STATUS_STYLES = {
+    "complete": "bold $success",
+    "cancelled": "bold $warning",
+    "interrupted": "bold $warning",
+    "failed": "bold $error",
+}
 #: Below this many columns the footer drops its padding, so every key fits in 80.
 WIDE_FOOTER = 100
 #: A figure never drawn smaller than this many rows, even before the first layout.
