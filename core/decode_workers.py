@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final, Protocol
 
+from .lifeline import worker_start
+
 #: Per file: the (H, W, C) it was decoded to, or why it could not be read.
 Outcome = tuple[int, int, int] | str
 Chunk = tuple[int, int]
@@ -192,6 +194,7 @@ class _Placing:
 
 def _worker_main(connection: Connection, worker: _Worker) -> None:
     """A forked worker: decode chunks on request, write their pixels into the memory file."""
+    worker_start()
     try:
         while (message := connection.recv()) is not None:
             if message[0] == "decode":

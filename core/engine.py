@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import shutil
+import os
 import sys
 import tempfile
 import time
@@ -21,7 +21,6 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
-from .backends.base import remove_store
 from .data_source import (
     bytes_per_image,
     data_kind,
@@ -31,7 +30,7 @@ from .data_source import (
     skipped_files_note,
 )
 from .environment import environment_info
-from .errors import SettingsError
+from .errors import ImgbenchError, SettingsError
 from .events import (
     DatasetLoaded,
     Event,
@@ -41,9 +40,11 @@ from .events import (
     RunFinished,
     Task,
 )
+from .lifeline import children_ignore_terminal_signals, stop_signals_held
 from .plan import check_free_space, estimated_scratch_bytes, plan_groups, plan_tasks
-from .results import build_document
+from .results import build_document, save_document
 from .runner import LOAD_TASK, MISMATCH, ChildRun, child_main
+from .scratch import StaleScratch, make_scratch, remove_scratch, remove_stale_scratch
 from .settings import RunSettings, problems
 
 #: Seconds a cancelled child gets to stop by itself before it is killed.
@@ -63,6 +64,7 @@ __all__ = [
     "pixel_bytes_for",
     "plan_groups",
     "plan_tasks",
+    "remove_scratch",
     "resolve_source",
     "skipped_files_note",
 ]
@@ -80,8 +82,24 @@ def check_can_start(settings: RunSettings) -> Path:
     workdir = Path(settings.workdir) if settings.workdir else Path(tempfile.gettempdir())
     if not workdir.is_dir():
         raise SettingsError(workdir, "the work dir does not exist or is not a folder")
-    check_free_space(settings, workdir, bytes_per_image(settings) or 0)
+    if _read_only(workdir):
+        raise SettingsError(workdir, "the work dir is on a read-only file system")
+    if not os.access(workdir, os.W_OK | os.X_OK):
+        raise SettingsError(workdir, "cannot write in the work dir (permission denied)")
+    per_image = bytes_per_image(settings)
+    if per_image:  # the data's image size is known now: does the load fit in memory?
+        found = problems(settings, bytes_per_image=per_image)
+        if found:
+            raise SettingsError(None, "; ".join(found))
+    check_free_space(settings, workdir, per_image or 0)
     return workdir
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -98,50 +116,78 @@ class RunState:
 
 
 class BenchmarkRun:
-    """One run in a spawned child. Call ``start``, then iterate ``events()``."""
+    """One run in a spawned child. Call ``start``, then iterate ``events()``.
 
-    def __init__(self, settings: RunSettings) -> None:
+    With an ``output`` path, the results so far are written there after every
+    measurement (status ``interrupted`` until the run ends), so even a front end that is
+    killed outright loses at most the measurement in progress.
+    """
+
+    def __init__(self, settings: RunSettings, output: Path | None = None) -> None:
         self.settings = settings
+        self.output = output
         self.state = RunState()
         self.scratch: Path | None = None
+        self.cleaned: list[StaleScratch] = []
+        self.progress_save_error: str | None = None
         self._workdir: Path | None = None
+        self._environment: dict[str, Any] | None = None
         self._context = multiprocessing.get_context("spawn")
         self._events: Any = None
         self._cancel: Any = None
         self._process: Any = None
         self._cancelled_at: float | None = None
+        self._stop_status = "cancelled"
 
     def start(self) -> None:
-        """Check everything, make the scratch folder, start the child."""
+        """Check everything, clean up after dead runs, make the scratch folder, start the
+        child. Stop signals wait until the child is running and its scratch is owned."""
         self._workdir = check_can_start(self.settings)
+        self.cleaned = remove_stale_scratch(self._workdir)
+        self.state.notes.extend(cleaned_note(self.cleaned))
         _start_resource_tracker()
-        self.scratch = Path(tempfile.mkdtemp(prefix="imgbench-", dir=self._workdir))
-        # A one-way pipe, not a Queue: a Queue starts a feeder thread in the child, and the
-        # child must stay single-threaded (its PNG workers fork).
-        self._events, sender = self._context.Pipe(duplex=False)
-        self._cancel = self._context.Event()
-        self._process = self._context.Process(
-            target=child_main,
-            args=(self.settings.to_dict(), str(self.scratch), _Sender(sender), self._cancel),
-            name="imgbench-benchmark",
-            # Not a daemon: a daemonic process may not start processes, and the child's PNG
-            # workers and image decoders are processes. Exiting never waits for it, though:
-            # the atexit hook below kills a child that is still running.
-            daemon=False,
-        )
-        self._process.start()
-        atexit.register(self._kill_at_exit)
-        sender.close()  # the child holds the only writing end: its exit ends the stream
+        with stop_signals_held():
+            try:
+                self.scratch = make_scratch(self._workdir)
+            except OSError as error:
+                why = error.strerror or str(error)
+                raise SettingsError(self._workdir, f"cannot make a scratch folder: {why}") from None
+            # A one-way pipe, not a Queue: a Queue starts a feeder thread in the child, and
+            # the child must stay single-threaded (its PNG workers fork).
+            self._events, sender = self._context.Pipe(duplex=False)
+            self._cancel = self._context.Event()
+            self._process = self._context.Process(
+                target=child_main,
+                args=(self.settings.to_dict(), str(self.scratch), _Sender(sender), self._cancel),
+                name="imgbench-benchmark",
+                # Not a daemon: a daemonic process may not start processes, and the child's
+                # PNG workers and image decoders are processes. Exiting never waits for it:
+                # the atexit hook below kills a child that is still running.
+                daemon=False,
+            )
+            with children_ignore_terminal_signals():
+                self._process.start()
+            atexit.register(self._kill_at_exit)
+            sender.close()  # the child holds the only writing end: its exit ends the stream
 
-    def cancel(self) -> None:
-        """Ask the child to stop between samples; it is killed if it has not after a grace."""
+    def cancel(self, status: str = "cancelled") -> None:
+        """Ask the child to stop between samples; it is killed if it has not after a grace.
+        ``status`` is what the results will say: ``cancelled`` when the user asked,
+        ``interrupted`` when a signal (ctrl+c, hang-up, SIGTERM) ended the run."""
         if self._cancel is not None and self.state.status is None:
+            if self._cancelled_at is None or status == "interrupted":
+                self._stop_status = status
             self._cancel.set()
             self._cancelled_at = self._cancelled_at or time.monotonic()
 
     @property
     def finished(self) -> bool:
         return self.state.status is not None
+
+    @property
+    def stopping(self) -> bool:
+        """True once a cancel has been asked for."""
+        return self._cancelled_at is not None
 
     def events(self, poll_s: float = 0.1) -> Iterator[Event]:
         """Every event until the run ends; the last one is always a RunFinished."""
@@ -155,6 +201,13 @@ class BenchmarkRun:
         received, stream_ended = self._receive(timeout_s)
         for event in received:
             self._absorb(event)
+        if not self.finished and (stream_ended or not self._process.is_alive()):
+            # A child that has just exited may have sent its last events (RunFinished
+            # among them) while the ones above were absorbed: read to the end first.
+            late, stream_ended = self._receive(0)
+            for event in late:
+                self._absorb(event)
+            received.extend(late)
         if not self.finished:
             ended = self._check_child(stream_ended)
             if ended is not None:
@@ -173,18 +226,24 @@ class BenchmarkRun:
             return received, True
         return received, False
 
-    def document(self) -> dict[str, Any]:
+    def document(self, status: str | None = None) -> dict[str, Any]:
         """The results document of what has been measured so far."""
-        workdir = self._workdir or Path(tempfile.gettempdir())
         return build_document(
             settings=self.settings.to_dict(),
             dataset=self.state.dataset or {},
-            environment=environment_info(workdir),
+            environment=self._environment_info(),
             measurements=list(self.state.measurements),
-            status=self.state.status or "failed",
+            status=status or self.state.status or "failed",
             errors=list(self.state.errors),
             notes=list(self.state.notes),
         )
+
+    def _environment_info(self) -> dict[str, Any]:
+        """Gathered once: it asks every library for its version, and the progress saves
+        rebuild the document after every measurement."""
+        if self._environment is None:
+            self._environment = environment_info(self._workdir or Path(tempfile.gettempdir()))
+        return self._environment
 
     def _absorb(self, event: Event) -> None:
         state = self.state
@@ -194,12 +253,24 @@ class BenchmarkRun:
             state.dataset = event.dataset
         elif isinstance(event, MeasurementRecorded):
             state.measurements.append(event.measurement)
+            self._save_progress()
         elif isinstance(event, Progress):
             state.progress = event
         elif isinstance(event, RunFinished):
             state.errors.extend(event.errors)
             state.notes.extend(event.notes)
-            self._finish(event.status)
+            status = self._stop_status if event.status == "cancelled" else event.status
+            self._finish(status)
+
+    def _save_progress(self) -> None:
+        """Rewrite the results file with what is measured so far. It says ``interrupted``
+        until the front end saves the final status: that is what it is if nobody does."""
+        if self.output is None:
+            return
+        try:
+            save_document(self.document(status="interrupted"), self.output, durable=False)
+        except (ImgbenchError, OSError) as error:
+            self.progress_save_error = str(error)  # the final save tries again, with fallbacks
 
     def _check_child(self, stream_ended: bool) -> RunFinished | None:
         """Notice a child that died, or one that ignored a cancel for too long."""
@@ -207,12 +278,16 @@ class BenchmarkRun:
         if self._cancelled_at is not None and waited > CANCEL_GRACE_S:
             self._process.kill()
             self._process.join(5)
-            finished = RunFinished("cancelled", notes=["the benchmark was stopped by force"])
+            finished = RunFinished(self._stop_status, notes=["the benchmark was stopped by force"])
         elif stream_ended or not self._process.is_alive():
             self._process.join(5)
             code = self._process.exitcode
-            message = f"the benchmark process ended unexpectedly (exit code {code})"
-            finished = RunFinished("failed", errors=[{"task": "run", "message": message}])
+            if self._cancelled_at is not None:
+                note = f"the benchmark process ended while stopping (exit code {code})"
+                finished = RunFinished(self._stop_status, notes=[note])
+            else:
+                message = f"the benchmark process ended unexpectedly (exit code {code})"
+                finished = RunFinished("failed", errors=[{"task": "run", "message": message}])
         else:
             return None
         self._absorb(finished)
@@ -238,13 +313,18 @@ class BenchmarkRun:
             remove_scratch(self.scratch)
 
 
-def remove_scratch(scratch: Path) -> None:
-    """Delete the scratch folder fast (a PNG store is many files); whatever that cannot
-    remove, a plain recursive delete tries once more."""
-    try:
-        remove_store(scratch)
-    except OSError:
-        shutil.rmtree(scratch, ignore_errors=True)
+def cleaned_note(cleaned: list[StaleScratch]) -> list[str]:
+    """What a run removed of runs that died before cleaning up (said, never silent)."""
+    if not cleaned:
+        return []
+    files = sum(stale.files for stale in cleaned)
+    megabytes = sum(stale.bytes for stale in cleaned) / 1e6
+    folders = "folder" if len(cleaned) == 1 else "folders"
+    pids = ", ".join(str(stale.pid) for stale in cleaned)
+    return [
+        f"removed {len(cleaned)} scratch {folders} of earlier runs that ended without "
+        f"cleaning up (pid {pids}; {files:,} files, {megabytes:,.1f} MB)"
+    ]
 
 
 def _start_resource_tracker() -> None:

@@ -8,6 +8,7 @@ progress at most ten times a second.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -40,6 +41,7 @@ from .events import (
     TaskFailed,
     TaskStarted,
 )
+from .lifeline import STOP_SIGNALS, die_with_parent, ignore_terminal_signals
 from .measure import (
     READ_SAMPLERS,
     Sample,
@@ -53,6 +55,7 @@ from .plan import Group, check_free_space, estimated_scratch_bytes, plan_groups
 from .pressure import PressureReading, pressure_between, read_pressure
 from .results import measurement
 from .sampling import SamplingRule, rotated
+from .scratch import remove_scratch
 from .settings import READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
 
 LOAD_TASK = "load data"
@@ -62,18 +65,48 @@ PROGRESS_EVERY_S = 0.1
 
 
 def child_main(settings_record: dict[str, Any], scratch: str, events: Any, cancel: Any) -> None:
-    """Entry point of the spawned child: load the data, run the plan, report."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the parent's to handle
-    settings = RunSettings.from_dict(settings_record)
+    """Entry point of the spawned child: load the data, run the plan, report.
+
+    ctrl+c and hang-up are the parent's to handle (it cancels the run). If the parent dies
+    without doing so, the kernel sends SIGTERM here: the run stops where it is, and with
+    nobody left to clean up, this process removes the scratch folder itself.
+    """
+    ignore_terminal_signals()
+    signal.signal(signal.SIGTERM, _stop_now)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # the parent held them at start
+    die_with_parent(signal.SIGTERM)
+    try:
+        settings = RunSettings.from_dict(settings_record)
+        events.put(_run_child(settings, Path(scratch), events, cancel))
+    except _Stopped:
+        # The parent is dying (or was killed): the kernel sends SIGTERM as each of its
+        # threads ends, so it may still look alive here. Nobody else will clean up.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        remove_scratch(Path(scratch))
+        with contextlib.suppress(OSError, ValueError):
+            events.put(RunFinished("interrupted", notes=["the benchmark was stopped by SIGTERM"]))
+    except (BrokenPipeError, EOFError):
+        pass  # the parent is gone: nobody to tell
+
+
+def _run_child(settings: RunSettings, scratch: Path, events: Any, cancel: Any) -> RunFinished:
     try:
         dataset = load_dataset(settings, lambda done, total: events.put(DataLoading(done, total)))
-        check_free_space(settings, Path(scratch), mean_pixel_bytes(dataset.images))
+        check_free_space(settings, scratch, mean_pixel_bytes(dataset.images))
     except ImgbenchError as error:
-        events.put(RunFinished("failed", errors=[{"task": LOAD_TASK, "message": str(error)}]))
-        return
+        return RunFinished("failed", errors=[{"task": LOAD_TASK, "message": str(error)}])
     events.put(DatasetLoaded(dataset_record(dataset)))
-    runner = ChildRun(settings, dataset, Path(scratch), events, cancel)
-    events.put(runner.run())
+    return ChildRun(settings, dataset, scratch, events, cancel).run()
+
+
+class _Stopped(BaseException):
+    """SIGTERM in the child: stop wherever it is (a BaseException, so that no ``except
+    Exception`` on the way keeps the run going)."""
+
+
+def _stop_now(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: clean up undisturbed
+    raise _Stopped
 
 
 @dataclass

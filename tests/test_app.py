@@ -78,6 +78,28 @@ async def test_cancel_asks_first_then_keeps_what_was_measured(tmp_path: Path) ->
     assert list((tmp_path / "work").iterdir()) == []
 
 
+async def test_ctrl_q_during_a_run_asks_then_stops_saves_and_quits(tmp_path: Path) -> None:
+    settings = tiny(tmp_path, count=3000, cutoffs=(10, 3000), repeats=3)
+    app = create_app(settings=settings)
+    output = tmp_path / "quit.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_run(settings, output)
+        await pilot.pause()
+        progress = app.screen
+        await wait_for(pilot, lambda: progress.query_one("#finished").row_count >= 1)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmDialog)  # never quits at once mid-run
+        await pilot.press("n")
+        assert app.screen is progress and not app.current_run.finished
+        await pilot.press("ctrl+q", "y")
+        await wait_for(pilot, lambda: app.current_run.finished, seconds=30)
+        await pilot.pause(0.5)
+    assert app.return_code in (None, 0)
+    document = load_document(output)
+    assert document["status"] == "cancelled" and len(document["measurements"]) >= 1
+    assert list((tmp_path / "work").iterdir()) == []
+
+
 async def test_a_refused_start_is_a_dialog_in_words(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     app = create_app(settings=tiny(tmp_path))
@@ -202,3 +224,52 @@ def _status(app: ImgbenchApp) -> str:
 
     screen = next(s for s in app.screen_stack if isinstance(s, SetupScreen))
     return str(screen.query_one("#data-status", Static).content)
+
+
+async def test_the_open_dialog_explains_a_path_it_cannot_expand() -> None:
+    from imgbench.tui.dialogs import PathDialog
+
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = PathDialog("Open a results file", must_exist=True)
+        app.push_screen(dialog)
+        await pilot.pause()
+        await pilot.press("~", "r", "enter")
+        await pilot.pause()
+        assert app.screen is dialog  # still asking, never a crash
+        problem = str(dialog.query_one("#problem").render())
+        assert "no user 'r'" in problem
+
+
+async def test_an_earlier_results_file_is_replaced_only_after_asking(tmp_path: Path) -> None:
+    settings = tiny(tmp_path)
+    output = tmp_path / "earlier.json"
+    save_document(make_document(), output)
+    before = output.read_bytes()
+    app = create_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.start_run(settings, output)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep it
+        await pilot.pause()
+        assert app.current_run is None and output.read_bytes() == before
+        app.start_run(settings, output)
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.5)
+    assert load_document(output)["status"] == "complete"
+
+
+async def test_a_file_that_is_not_imgbenchs_is_never_replaced(tmp_path: Path) -> None:
+    settings = tiny(tmp_path)
+    notes = tmp_path / "notes.json"
+    notes.write_text("mine")
+    app = create_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.start_run(settings, notes)
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "not an imgbench results file" in app.screen.message
+    assert notes.read_text() == "mine"

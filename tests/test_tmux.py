@@ -111,3 +111,39 @@ def test_from_launch_to_a_saved_results_file(tmp_path: Path) -> None:
         assert not terminal.alive()
     finally:
         terminal.close()
+
+
+def test_closing_the_terminal_mid_run_keeps_the_results_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """The SSH session drops (tmux is killed) while the app runs: the results so far are
+    saved as interrupted, no process of the run is left after 10 s, and no scratch."""
+    from test_run_endings import processes_with_marker, wait_until
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    marker = f"IMGBENCH_TEST_{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "TMPDIR": str(work),  # the app's scratch goes in the temp dir
+        "TERM": "xterm-256color",
+        marker: "1",
+    }
+    terminal = Terminal(f"{sys.executable} -m imgbench.tui.cli", tmp_path, env)
+    try:
+        terminal.wait_for("synthetic", seconds=30)
+        terminal.press("F5")
+        terminal.wait_for("task", seconds=30)
+        assert wait_until(lambda: list(tmp_path.glob("imgbench-results-*.json")), 60)
+    finally:
+        terminal.close()
+    assert wait_until(lambda: processes_with_marker(marker) == [], 10)
+    saved = list(tmp_path.glob("imgbench-results-*.json"))
+    assert len(saved) == 1
+    document = load_document(saved[0])
+    assert document["status"] == "interrupted"
+    assert document["measurements"]
+    assert wait_until(lambda: list(work.iterdir()) == [], 5), list(work.iterdir())

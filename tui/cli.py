@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -28,14 +29,20 @@ from rich.progress import (
 from imgbench.core import __version__
 from imgbench.core.backends import BACKENDS
 from imgbench.core.discovery import discover_data
-from imgbench.core.engine import LOAD_TASK, BenchmarkRun, skipped_files_note
+from imgbench.core.engine import LOAD_TASK, BenchmarkRun, cleaned_note, skipped_files_note
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.events import DataLoading, DatasetLoaded, RunFinished, TaskFailed, TaskStarted
 from imgbench.core.events import Progress as ProgressEvent
-from imgbench.core.results import check_output_path, compare_documents, load_document, save_document
+from imgbench.core.results import (
+    check_output_path,
+    compare_documents,
+    load_document,
+    save_document_safely,
+)
+from imgbench.core.scratch import remove_stale_scratch, stale_scratch
 from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
 
-from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from .fetch_cli import add_fetch_command
 from .report import (
     describe_size,
@@ -43,6 +50,8 @@ from .report import (
     render_document,
     render_summary,
 )
+from .saving import data_path_of, fallback_folders
+from .stopping import StopFlag
 
 SOURCE_NAMES = {
     "cifar10": "CIFAR-10",
@@ -78,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-COMMANDS = ("run", "show", "compare", "fetch")
+COMMANDS = ("run", "show", "compare", "fetch", "clean")
 
 
 def opens_the_app(arguments: list[str]) -> bool:
@@ -125,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("b", type=Path)
     compare.set_defaults(handler=command_compare)
     add_fetch_command(commands)
+    clean = commands.add_parser(
+        "clean",
+        help="remove the scratch folders of runs that died without cleaning up",
+        description="Remove the scratch folders (imgbench-*) of runs whose process is gone. "
+        "Only folders with imgbench's owner file are touched; a live run's folder is kept.",
+    )
+    clean.add_argument(
+        "--workdir", type=Path, help="the work dir the runs used (default: the temp dir)"
+    )
+    clean.set_defaults(handler=command_clean)
     return parser
 
 
@@ -214,6 +233,11 @@ def _add_run(commands: Any) -> None:
         type=Path,
         help="results file (default: imgbench-results-DATE-TIME.json here)",
     )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier imgbench results file at --output (never any other file)",
+    )
     run.set_defaults(handler=command_run)
 
 
@@ -247,7 +271,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     if args.workdir is not None:
         overrides["workdir"] = str(args.workdir)
     settings = preset(args.preset, **overrides)
-    if args.count is None and args.cutoffs is not None:
+    if args.count is None and args.cutoffs:
         settings = replace(settings, count=max(args.cutoffs))
     options = {
         "png": {"workers": args.png_workers, "compress_level": args.png_compress_level},
@@ -260,14 +284,18 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
 def command_run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     output = args.output or Path(f"imgbench-results-{datetime.now():%Y%m%d-%H%M%S}.json")
-    check_output_path(output)
+    check_output_path(output, force=args.force, data_path=data_path_of(settings))
     console = Console(stderr=True)
-    run = BenchmarkRun(settings)
+    run = BenchmarkRun(settings, output=output)
+    stop = StopFlag().install()  # from here on, a signal stops the run and keeps its results
     run.start()
+    for note in cleaned_note(run.cleaned):
+        console.print(f"[yellow]{escape(note)}[/]")
     console.print(f"[bold]imgbench {__version__}[/] · data: {describe_data(settings)}")
-    interrupted = follow_with_progress(run, console)
+    follow_with_progress(run, console, stop)
     document = run.document()
-    save_document(document, output)
+    failures: list[str] = []
+    saved = save_document_safely(document, output, fallback_folders(settings), reasons=failures)
     render_summary(document, Console())
     warned = warning_counts(document)
     if warned:
@@ -277,11 +305,13 @@ def command_run(args: argparse.Namespace) -> int:
             f"imgbench show {output} says which and why.[/]"
         )
     status = document["status"]
-    console.print(f"Results ({status}) saved to [bold]{output}[/]")
+    for failure in failures:
+        console.print(f"[red]{escape(failure)}[/]")
+    console.print(f"Results ({status}) saved to [bold]{escape(str(saved))}[/]")
     for error in document["errors"]:
         console.print(f"[red]{error['task']}: {error['message']}[/]")
-    if interrupted:
-        return EXIT_INTERRUPTED
+    if stop.raised:
+        return stop.exit_code
     if any(error["task"] == LOAD_TASK for error in document["errors"]):
         return EXIT_BAD_INPUT  # the data could not be loaded: nothing was measured
     return EXIT_OK if status == "complete" and not document["errors"] else EXIT_FAILED
@@ -310,9 +340,9 @@ def describe_data(settings: RunSettings) -> str:
     return f"the built-in synthetic set (no CIFAR data in {places})"
 
 
-def follow_with_progress(run: BenchmarkRun, console: Console) -> bool:
-    """Show the run's progress until it ends; ctrl+c cancels it. True when interrupted."""
-    interrupted = False
+def follow_with_progress(run: BenchmarkRun, console: Console, stop: StopFlag) -> None:
+    """Show the run's progress until it ends; a stop signal (ctrl+c, hang-up, SIGTERM)
+    cancels it, and the run's results say ``interrupted``."""
     columns = (
         BarColumn(bar_width=30),
         TaskProgressColumn(),
@@ -324,14 +354,11 @@ def follow_with_progress(run: BenchmarkRun, console: Console) -> bool:
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("loading the data set…", total=None)
         while not run.finished:
-            try:
-                for event in run.poll(0.2):
-                    show_event(event, progress, bar, len(run.state.tasks))
-            except KeyboardInterrupt:
-                interrupted = True
-                progress.update(bar, description="[yellow]cancelling…[/]")
-                run.cancel()
-    return interrupted
+            if stop.raised and not run.stopping:
+                run.cancel("interrupted")
+                progress.update(bar, description="[yellow]stopping… (what was measured is kept)[/]")
+            for event in run.poll(0.2):
+                show_event(event, progress, bar, len(run.state.tasks))
 
 
 def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> None:
@@ -375,6 +402,24 @@ def command_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- clean --------------------------------------------------------------------------------
+
+
+def command_clean(args: argparse.Namespace) -> int:
+    workdir = args.workdir or Path(tempfile.gettempdir())
+    if not workdir.is_dir():
+        raise BadInput(f"{workdir}: no such folder")
+    removed = remove_stale_scratch(workdir)
+    left = stale_scratch(workdir)
+    for note in cleaned_note(removed):
+        print(note)
+    if not removed:
+        print(f"nothing to clean in {workdir}")
+    for stale in left:
+        print(f"could not remove {stale.path} (pid {stale.pid}); remove it by hand")
+    return EXIT_FAILED if left else EXIT_OK
+
+
 # -- argument types -------------------------------------------------------------------------
 
 
@@ -390,18 +435,24 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _positive(text: str) -> int:
-    value = int(text.replace(",", "").replace("_", ""))
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
 
 
 def _numbers(text: str) -> tuple[int, ...]:
+    message = f"expected numbers separated by commas, got {text!r}"
     try:
-        return tuple(sorted({_positive(part) for part in text.split(",") if part.strip()}))
-    except ValueError:
-        message = f"expected numbers separated by commas, got {text!r}"
+        numbers = tuple(sorted({_positive(part) for part in text.split(",") if part.strip()}))
+    except (ValueError, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError(message) from None
+    if not numbers:
+        raise argparse.ArgumentTypeError(message)
+    return numbers
 
 
 def _names(allowed: tuple[str, ...]) -> Any:
@@ -418,4 +469,6 @@ def _names(allowed: tuple[str, ...]) -> Any:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .entry import main as entry_main
+
+    sys.exit(entry_main())

@@ -48,7 +48,7 @@ from imgbench.core.engine import estimated_scratch_bytes, pixel_bytes_for, plan_
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.image_folder import FolderScan, scan_image_folder
-from imgbench.core.results import check_output_path
+from imgbench.core.results import OutputExistsError, check_output_path
 from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, located_problems
 
 from .cli import SOURCE_NAMES
@@ -265,6 +265,8 @@ def output_problem(text: str) -> str:
         return "type a file name for the results"
     try:
         check_output_path(expand_path(text.strip()))
+    except OutputExistsError:
+        return ""  # an earlier results file: F5 asks before replacing it
     except ImgbenchError as error:
         return str(error.problem)
     except ValueError as error:  # ~ of no user, a NUL byte

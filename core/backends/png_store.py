@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
@@ -37,6 +37,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from ..images import ImageList, offsets_of
+from ..lifeline import worker_start
 from .base import Backend, Images, Labels, Progress, ReadImages, progress_chunks, sync_path
 
 LABELS_FILE = "labels.csv"
@@ -47,6 +48,51 @@ Shapes = npt.NDArray[np.int64]
 CHUNKS_PER_WORKER = 8
 #: Threads that fsync a batch's files where there is no syncfs.
 SYNC_THREADS = 16
+#: The most worker processes per usable core: beyond a few, more only wait for each other.
+WORKERS_PER_CORE = 4
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
+
+
+def max_workers() -> int:
+    """The most worker processes a png store may start on this machine."""
+    return WORKERS_PER_CORE * usable_cores()
+
+
+def check_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
+    """What is wrong with these png options, one short line each; empty when they are
+    fine. Names png does not take are the registry's to refuse, not this function's."""
+    found = []
+    level = options.get("compress_level")
+    if level is not None and not (_is_whole(level) and 0 <= level <= 9):
+        found.append(f"png compress_level must be a whole number from 0 to 9, not {_shown(level)}")
+    if "workers" in options:
+        workers, most = options["workers"], max_workers()
+        if not (_is_whole(workers) and 1 <= workers <= most):
+            cores = usable_cores()
+            found.append(
+                f"png workers must be a whole number from 1 to {most} ({WORKERS_PER_CORE} per "
+                f"core, {cores} core{'s' if cores != 1 else ''} here), not {_shown(workers)}"
+            )
+    return found
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: numbers with separators, anything else short."""
+    if _is_whole(value):
+        return f"{value:,}"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def image_name(image_id: int) -> str:
@@ -73,10 +119,9 @@ class PngBackend(Backend):
         workers: int = 1,
     ) -> None:
         super().__init__(location, durable=durable, varying_shapes=varying_shapes)
-        if compress_level is not None and not 0 <= compress_level <= 9:
-            raise ValueError("compress_level must be 0..9 (None: Pillow's default)")
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+        found = check_options({"compress_level": compress_level, "workers": workers})
+        if found:
+            raise ValueError("; ".join(found))
         self._compress_level = compress_level
         self._workers = workers
         self._label_writer: IO[str] | None = None
@@ -422,7 +467,7 @@ def _run_forked(
 ) -> None:
     _INHERITED.update(inherited)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, worker_start) as pool:
             finished = pool.imap_unordered(_call, [(function, *task) for task in tasks])
             _count_finished(finished, report, done)
     finally:
@@ -456,9 +501,8 @@ def _pool(workers: int) -> Any:
     """The fallback pool when fork is unsafe: forkserver where there is one, else spawn.
     Those workers reach the pixels through named shared memory."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn").Pool(
-        workers
-    )
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return context.Pool(workers, worker_start)
 
 
 class _SharedImages:
