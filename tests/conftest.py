@@ -1,4 +1,4 @@
-"""Fixtures shared by the setup screen's test modules."""
+"""Fixtures shared by the setup screen's test modules, and perf runs kept alone."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ import pytest
 
 from imgbench.core import discovery
 from imgbench.tui import setup_screen
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``-m perf`` times things: never beside another test process (pytest-xdist off)."""
+    selected = config.option.markexpr or ""
+    if "perf" in selected and "not perf" not in selected:
+        config.option.numprocesses = 0
+        config.option.dist = "no"
 
 
 @pytest.fixture
