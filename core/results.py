@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import __version__
+from .dataset import file_kind
 from .errors import ImgbenchError
 from .results_schema import (
     BACKEND_NAMES,
@@ -510,7 +511,7 @@ def _read_bytes(path: Path) -> bytes:
 def _check_regular(path: Path, info: os.stat_result) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise ResultsError(
-            path, f"is {_file_kind(info.st_mode)}, not a results file; refused without reading"
+            path, f"is {file_kind(info.st_mode)}, not a results file; refused without reading"
         )
     if info.st_size > MAX_FILE_BYTES:
         raise ResultsError(path, _too_large(info.st_size))
@@ -525,18 +526,6 @@ def _too_large(size: int | None) -> str:
         f"is {size / 2**20:,.1f} MiB ({size:,} bytes), too large for a results file "
         f"({limit}); refused without reading"
     )
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _parse_json(path: Path, data: bytes) -> Any:

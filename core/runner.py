@@ -269,10 +269,12 @@ class ChildRun:
         self.progress.sample_started(task)
         step_started = time.monotonic()
         started = time.time()
+        warmup = series.warmups_left > 0
         sample = series.sampler.sample(series.taken, self.progress.within_sample)
         series.record(sample, started)
         wall = time.monotonic() - step_started
-        self.progress.sample_ended(task, wall, sample.timed_s)
+        # A warm-up pays for first imports and cold caches: no trend for the samples after.
+        self.progress.sample_ended(task, wall, sample.timed_s, learn=not warmup)
 
     def _finish(self, series: Series) -> dict[str, Any]:
         """The task's row; a store task's kept store is read back and checked first."""
@@ -404,9 +406,10 @@ class ProgressKeeper:
         self.partial = done
         self.send()
 
-    def sample_ended(self, task: Task, wall_s: float, timed_s: float) -> None:
+    def sample_ended(self, task: Task, wall_s: float, timed_s: float, learn: bool = True) -> None:
         units = self.run.settings.images_per_sample(task.experiment, task.n)
-        self.eta.observe(task.backend, task.experiment, units, wall_s, timed_s)
+        if learn:
+            self.eta.observe(task.backend, task.experiment, units, wall_s, timed_s)
         self.partial = 0
         self.task = None
         self.send()

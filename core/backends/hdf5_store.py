@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from ..images import ImageList, offsets_of, split_flat
 from .base import Backend, Images, Labels, Progress, ReadImages, image_bytes, sync_path
+from .option_words import is_whole, shown
 
 DATA_FILE = "data.h5"
 Compression = Literal["none", "gzip", "lzf"]
@@ -40,21 +41,21 @@ def check_options(
     compression = options.get("compression", "none")
     if compression not in COMPRESSIONS:
         choices = ", ".join(COMPRESSIONS)
-        found.append(f"hdf5 compression must be one of {choices}, not {_shown(compression)}")
+        found.append(f"hdf5 compression must be one of {choices}, not {shown(compression)}")
     rows = options.get("chunk_rows")
     if rows is not None:
         found.extend(_chunk_rows_problems(rows, largest_n, bytes_per_image))
     level = options.get("gzip_level", 4)
-    if not (_is_whole(level) and 0 <= level <= 9):
-        found.append(f"hdf5 gzip_level must be a whole number from 0 to 9, not {_shown(level)}")
+    if not (is_whole(level) and 0 <= level <= 9):
+        found.append(f"hdf5 gzip_level must be a whole number from 0 to 9, not {shown(level)}")
     return found
 
 
 def _chunk_rows_problems(
     rows: Any, largest_n: int | None, bytes_per_image: int | None
 ) -> list[str]:
-    if not _is_whole(rows) or rows < 1:
-        return [f"hdf5 chunk_rows must be a whole number of at least 1, not {_shown(rows)}"]
+    if not is_whole(rows) or rows < 1:
+        return [f"hdf5 chunk_rows must be a whole number of at least 1, not {shown(rows)}"]
     if largest_n is not None and rows > largest_n:
         return [
             f"hdf5 chunk_rows must be at most the largest cutoff ({largest_n:,}), not {rows:,}: "
@@ -69,18 +70,6 @@ def _chunk_rows_problems(
             "HDF5 chunks must be under 4 GiB"
         ]
     return []
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _shown(value: Any) -> str:
-    """A value as a message quotes it: numbers with separators, anything else short."""
-    if _is_whole(value):
-        return f"{value:,}"
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 class Hdf5Backend(Backend):

@@ -39,6 +39,7 @@ from PIL import Image
 from ..images import ImageList, offsets_of
 from ..lifeline import worker_start
 from .base import Backend, Images, Labels, Progress, ReadImages, progress_chunks, sync_path
+from .option_words import is_whole, shown
 
 LABELS_FILE = "labels.csv"
 LABELS_HEADER = "id,label\n"
@@ -70,29 +71,17 @@ def check_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
     fine. Names png does not take are the registry's to refuse, not this function's."""
     found = []
     level = options.get("compress_level")
-    if level is not None and not (_is_whole(level) and 0 <= level <= 9):
-        found.append(f"png compress_level must be a whole number from 0 to 9, not {_shown(level)}")
+    if level is not None and not (is_whole(level) and 0 <= level <= 9):
+        found.append(f"png compress_level must be a whole number from 0 to 9, not {shown(level)}")
     if "workers" in options:
         workers, most = options["workers"], max_workers()
-        if not (_is_whole(workers) and 1 <= workers <= most):
+        if not (is_whole(workers) and 1 <= workers <= most):
             cores = usable_cores()
             found.append(
                 f"png workers must be a whole number from 1 to {most} ({WORKERS_PER_CORE} per "
-                f"core, {cores} core{'s' if cores != 1 else ''} here), not {_shown(workers)}"
+                f"core, {cores} core{'s' if cores != 1 else ''} here), not {shown(workers)}"
             )
     return found
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _shown(value: Any) -> str:
-    """A value as a message quotes it: numbers with separators, anything else short."""
-    if _is_whole(value):
-        return f"{value:,}"
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def image_name(image_id: int) -> str:
