@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 #: Typical seconds per image on a 2-core machine, durable (the store_single figures are
 #: dominated by one fsync per call). Used until a pair has been measured.
 PRIOR_PER_IMAGE_S: dict[tuple[str, str], float] = {
-    ("png", "store_many"): 320e-6,
+    ("png", "store_many"): 700e-6,  # encode, sync, and removing the last sample's files
     ("png", "store_single"): 950e-6,
     ("png", "read_many"): 85e-6,
     ("png", "read_single"): 120e-6,
@@ -29,8 +29,12 @@ PRIOR_PER_IMAGE_S: dict[tuple[str, str], float] = {
     ("raw", "store_single"): 520e-6,
 }
 DEFAULT_PER_IMAGE_S = 5e-6
-#: Fixed cost of one sample step (making folders, opening, syncing, removing).
+#: Fixed cost of one sample step: a store makes a folder, syncs, and removes the last
+#: sample's store; a read on an open reader, or an open, costs far less (measured on a
+#: quick run here: about 2 ms a step for open and small reads, its store included).
 PRIOR_OVERHEAD_S = 5e-3
+PRIOR_READ_OVERHEAD_S = 2e-3
+STORES = frozenset({"store_single", "store_many"})
 NOT_DURABLE_FACTOR = 0.1  # without fsync, single stores cost far less
 #: Below this many images per sample, fixed costs hide the cost per image...
 SLOPE_FROM_IMAGES = 100
@@ -101,7 +105,11 @@ class EtaModel:
         if line is not None:
             overhead, per_image = line.fit(prior, per_call=experiment in PER_CALL)
             return overhead + per_image * images
-        return PRIOR_OVERHEAD_S + prior * images
+        return self._prior_overhead(experiment) + prior * images
+
+    @staticmethod
+    def _prior_overhead(experiment: str) -> float:
+        return PRIOR_OVERHEAD_S if experiment in STORES else PRIOR_READ_OVERHEAD_S
 
     def _prior_per_image(self, backend: str, experiment: str) -> float:
         per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S)

@@ -814,7 +814,7 @@ def _compare_row(key: RowKey, row_a: dict[str, Any], row_b: dict[str, Any]) -> C
     median_a, median_b = float(row_a["median_s"]), float(row_b["median_s"])
     ratio = median_b / median_a if median_a > 0 else None
     verdict: Verdict = "same"
-    claimable = _steady(row_a) and _steady(row_b) and _beyond_run_to_run(ratio)
+    claimable = _steady(row_a) and _steady(row_b) and _beyond_run_to_run(row_a, row_b)
     if claimable and differ(row_a["samples_s"], row_b["samples_s"]):
         verdict = "faster" if median_b < median_a else "slower"
     return ComparisonRow(*key, median_a=median_a, median_b=median_b, ratio=ratio, verdict=verdict)
@@ -825,8 +825,14 @@ def _steady(row: dict[str, Any]) -> bool:
     return not any(isinstance(w, dict) and w.get("code") in UNSTEADY for w in warnings)
 
 
-def _beyond_run_to_run(ratio: float | None) -> bool:
-    return ratio is not None and ratio > 0 and max(ratio, 1 / ratio) >= RUN_TO_RUN_FACTOR
+def _beyond_run_to_run(row_a: dict[str, Any], row_b: dict[str, Any]) -> bool:
+    """Whether even the near ends of the two intervals are ``RUN_TO_RUN_FACTOR`` apart
+    (the medians, where a row has no interval): a ratio just past the factor whose
+    intervals reach back inside it is drift, not a difference."""
+    slow, fast = (row_b, row_a) if row_b["median_s"] > row_a["median_s"] else (row_a, row_b)
+    low = slow.get("ci_low_s") if slow.get("ci_low_s") is not None else slow["median_s"]
+    high = fast.get("ci_high_s") if fast.get("ci_high_s") is not None else fast["median_s"]
+    return low > 0 and high > 0 and low / high >= RUN_TO_RUN_FACTOR
 
 
 def _key_environment(document: dict[str, Any]) -> dict[str, Any]:

@@ -797,6 +797,16 @@ def test_a_difference_within_what_two_runs_differ_by_is_no_claim() -> None:
     assert _verdicts(a, b) == {"same": len(a["measurements"])}
 
 
+def test_a_ratio_just_past_run_to_run_drift_whose_intervals_reach_back_is_no_claim() -> None:
+    """2.05x apart in the medians, but with ±15% samples the intervals' near ends are
+    under 2x apart: as likely drift as a difference (seen between two quick runs)."""
+    a = _steady_png_run(10, 1.0, spread=0.15, count=12)
+    b = _steady_png_run(11, 2.05, spread=0.15, count=12)
+    ratios = [row.ratio for row in compare_documents(a, b).rows if row.ratio]
+    assert sum(ratio >= 2.0 for ratio in ratios) >= len(ratios) // 2  # past 2x, the medians
+    assert _verdicts(a, b) == {"same": len(a["measurements"])}
+
+
 def test_a_noisy_row_supports_no_claim() -> None:
     a, b = _steady_png_run(8, 1.0), _steady_png_run(9, 3.0)
     for row in b["measurements"]:
