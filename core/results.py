@@ -830,9 +830,14 @@ def _beyond_run_to_run(row_a: dict[str, Any], row_b: dict[str, Any]) -> bool:
     (the medians, where a row has no interval): a ratio just past the factor whose
     intervals reach back inside it is drift, not a difference."""
     slow, fast = (row_b, row_a) if row_b["median_s"] > row_a["median_s"] else (row_a, row_b)
-    low = slow.get("ci_low_s") if slow.get("ci_low_s") is not None else slow["median_s"]
-    high = fast.get("ci_high_s") if fast.get("ci_high_s") is not None else fast["median_s"]
+    low = float(_or_median(slow, "ci_low_s"))
+    high = float(_or_median(fast, "ci_high_s"))
     return low > 0 and high > 0 and low / high >= RUN_TO_RUN_FACTOR
+
+
+def _or_median(row: dict[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return row["median_s"] if value is None else value
 
 
 def _key_environment(document: dict[str, Any]) -> dict[str, Any]:
