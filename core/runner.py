@@ -201,18 +201,11 @@ class ChildRun:
             warmups = self.settings.warmups_for(task.experiment, task.n)
             self.series[task] = Series(task, self._sampler(task), warmups)
         try:
-            round_index = 0
-            while True:
-                active = [
-                    task
-                    for task in rotated(group.tasks, round_index)
-                    if self.series[task].wants_more(self.rule)
-                ]
-                if not active:
-                    break
-                for task in active:
-                    self._take_sample(self.series[task])
-                round_index += 1
+            try:
+                self._take_rounds(group)
+            except _Cancelled:
+                self._record_partial(group, errors)
+                raise
             for task in group.tasks:
                 row = self._finish(self.series[task])
                 if row["verified"] is None and task.experiment in STORE_EXPERIMENTS:
@@ -224,6 +217,34 @@ class ChildRun:
         finally:
             for task in group.tasks:
                 self.series[task].sampler.close()
+
+    def _take_rounds(self, group: Group) -> None:
+        round_index = 0
+        while True:
+            active = [
+                task
+                for task in rotated(group.tasks, round_index)
+                if self.series[task].wants_more(self.rule)
+            ]
+            if not active:
+                return
+            for task in active:
+                self._take_sample(self.series[task])
+            round_index += 1
+
+    def _record_partial(self, group: Group, errors: list[dict[str, str]]) -> None:
+        """A run stopped inside a group keeps the samples its measurements have taken:
+        rows with fewer samples than planned (their warnings say so); a store cut short is
+        not read back (verified: null)."""
+        for task in group.tasks:
+            series = self.series[task]
+            if not series.seconds:
+                continue
+            start = series.pressure_start or read_pressure()
+            row = self._row(series, None, pressure_between(start, read_pressure(), self.cores))
+            if task.experiment in STORE_EXPERIMENTS:
+                row["verified"], row["cache"] = None, "warm"
+            self._record(task, row, errors)
 
     def _record(self, task: Task, row: dict[str, Any], errors: list[dict[str, str]]) -> None:
         self.events.put(MeasurementRecorded(row))

@@ -457,3 +457,32 @@ def test_a_bad_store_is_caught_by_the_reads_that_check_it(
         ("store_many", False),
         ("read_many", False),
     ]
+
+
+def test_a_run_stopped_inside_a_group_keeps_the_samples_taken(tmp_path: Path) -> None:
+    """Cancelled during the rounds of png and raw batch stores at n=1000 (50 samples each
+    planned): each keeps the samples it took, as a row with fewer samples than planned
+    and not read back (few of them get the few_samples warning from the statistics)."""
+    import time
+
+    from imgbench.core.events import TaskStarted
+
+    settings = tiny(
+        tmp_path, count=1000, cutoffs=(1000,), repeats=50, backends=("png", "raw"),
+        experiments=("store_many",), warmup=0,
+    )  # fmt: skip
+    run = BenchmarkRun(settings)
+    run.start()
+    started = None
+    while not run.finished:
+        for event in run.poll(0.05):
+            if isinstance(event, TaskStarted) and started is None:
+                started = time.monotonic()
+        if started is not None and time.monotonic() - started > 4 and not run.stopping:
+            run.cancel()
+    assert run.state.status == "cancelled"
+    rows = {row["backend"]: row for row in run.state.measurements}
+    assert set(rows) == {"png", "raw"}
+    for row in rows.values():
+        assert 1 <= len(row["samples_s"]) < 50
+        assert row["verified"] is None
