@@ -488,7 +488,7 @@ def load_image_folder(
     about every 1% or 0.1 s, and (total, total) once at the end.
     Raises DataError when the folder holds no image or none of them can be read.
     """
-    size = _checked_size(resize)
+    size = checked_size(resize)
     count = _checked_workers(workers)
     scan = scan_image_folder(path)
     options = _Options(resize=size, keep_grey=bool(keep_grey), memory=available_memory_bytes())
@@ -521,7 +521,8 @@ def load_image_folder(
     return FolderLoad(dataset=dataset, files=tuple(scan.files[i] for i in kept), skipped=skipped)
 
 
-def _checked_size(resize: tuple[int, int] | Sequence[int] | None) -> tuple[int, int] | None:
+def checked_size(resize: tuple[int, int] | Sequence[int] | None) -> tuple[int, int] | None:
+    """A resize target as (width, height), or None; a ValueError in words otherwise."""
     if resize is None:
         return None
     sides = tuple(resize)
@@ -812,12 +813,26 @@ def _decode(path: str, options: _Options) -> _DecodedImage:
         problem = _size_problem(_Header(opened.width, opened.height, opened.mode), options)
         if problem is not None:
             raise _TooBig(problem)
-        opened.load()
-        ImageOps.exif_transpose(opened, in_place=True)
-        image = _normalised_mode(opened, options.keep_grey)
-        if options.resize is not None and image.size != options.resize:
-            image = image.resize(options.resize, Image.Resampling.LANCZOS)
-        return _DecodedImage(_shape_of(image), image.tobytes())
+        return _DecodedImage(*upright_pixels(opened, options.keep_grey, options.resize))
+
+
+def upright_pixels(
+    opened: Image.Image, keep_grey: bool, resize: tuple[int, int] | None
+) -> tuple[tuple[int, int, int], bytes]:
+    """(shape, pixel bytes) of an opened image as the loader gives it: first frame,
+    upright (EXIF orientation), L with ``keep_grey`` or else RGB, resized (Lanczos) when
+    asked. The ``original`` encoding decodes stored file bytes through this too."""
+    opened.load()
+    ImageOps.exif_transpose(opened, in_place=True)
+    image = _normalised_mode(opened, keep_grey)
+    if resize is not None and image.size != resize:
+        image = image.resize(resize, Image.Resampling.LANCZOS)
+    return _shape_of(image), image.tobytes()
+
+
+def image_formats() -> tuple[str, ...]:
+    """The formats the loader opens (as far as this Pillow build has them)."""
+    return _formats()
 
 
 @lru_cache(maxsize=1)

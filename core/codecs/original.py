@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-# The loader's own rules (formats tried, mode conversion, 16-bit grey scaling, shape), so
-# the two cannot drift apart; tests/test_codecs.py checks the pixels against the loader.
-from ..image_folder import _checked_size, _formats, _normalised_mode, _shape_of
+# The loader's own decode (formats tried, orientation, mode conversion, 16-bit grey
+# scaling, resize), so the two cannot drift apart; tests/test_codecs.py checks the pixels.
+from ..image_folder import checked_size, image_formats, upright_pixels
 from .base import Codec, Pixels, checked_settings
 
 _BAD_DATA: Final = (
@@ -44,7 +44,7 @@ class OriginalCodec(Codec):
         if not isinstance(keep_grey, bool):
             raise ValueError(f"original: keep_grey must be true or false, got {keep_grey!r}")
         self.keep_grey = keep_grey
-        self.resize = _checked_size(resize)
+        self.resize = checked_size(resize)
 
     @property
     def name(self) -> str:
@@ -73,12 +73,8 @@ class OriginalCodec(Codec):
         EXIF orientation applied, RGB (or L with keep_grey), resized (Lanczos) when asked;
         shape (H, W, 3) or, grey with keep_grey, (H, W, 1) as in the loaded data set."""
         try:
-            with Image.open(io.BytesIO(data), formats=_formats()) as opened:
-                opened.load()
-                ImageOps.exif_transpose(opened, in_place=True)
-                image = _normalised_mode(opened, self.keep_grey)
-                if self.resize is not None and image.size != self.resize:
-                    image = image.resize(self.resize, Image.Resampling.LANCZOS)
-                return np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(_shape_of(image))
+            with Image.open(io.BytesIO(data), formats=image_formats()) as opened:
+                shape, pixels = upright_pixels(opened, self.keep_grey, self.resize)
+                return np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
         except _BAD_DATA as error:
             raise ValueError(f"original: cannot decode {len(data)} bytes: {error}") from None
