@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 #: What a terminal sends when the user presses ctrl+c or the session ends.
 TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGHUP)
@@ -34,17 +36,23 @@ def die_with_parent(signum: int = signal.SIGKILL) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     parent = os.getppid()
-    try:
-        # The symbols already loaded (libc's among them): no library search, which would
-        # start a subprocess, and this runs in freshly forked workers.
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-        if prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
-            return False
-    except (OSError, AttributeError):
+    prctl = _prctl()
+    if prctl is None or prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
         return False
     if parent == 1 or os.getppid() != parent:
         os.kill(os.getpid(), signum)
     return True
+
+
+@functools.cache
+def _prctl() -> Any:
+    """libc's prctl from the symbols already loaded (no library search, which would start
+    a subprocess). Looked up once: the benchmark child does it before forking its workers,
+    which inherit it, so a PNG store's timed pool start-up does not repeat the lookup."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def ignore_terminal_signals() -> None:

@@ -80,8 +80,8 @@ def child_main(settings_record: dict[str, Any], scratch: str, events: Any, cance
         events.put(_run_child(settings, Path(scratch), events, cancel))
     except _Stopped:
         # The parent is dying (or was killed): the kernel sends SIGTERM as each of its
-        # threads ends, so it may still look alive here. Nobody else will clean up.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        # threads ends (ignored from now on), so it may still look alive here. Nobody else
+        # will clean up.
         remove_scratch(Path(scratch))
         with contextlib.suppress(OSError, ValueError):
             events.put(RunFinished("interrupted", notes=["the benchmark was stopped by SIGTERM"]))
