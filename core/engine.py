@@ -10,6 +10,7 @@ however the child ends, even when a cancelled child has to be killed. The plan l
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -129,7 +130,6 @@ class BenchmarkRun:
         self.state = RunState()
         self.scratch: Path | None = None
         self.cleaned: list[StaleScratch] = []
-        self.progress_save_error: str | None = None
         self._workdir: Path | None = None
         self._environment: dict[str, Any] | None = None
         self._context = multiprocessing.get_context("spawn")
@@ -267,10 +267,9 @@ class BenchmarkRun:
         until the front end saves the final status: that is what it is if nobody does."""
         if self.output is None:
             return
-        try:
+        # A failed one is no loss yet: the final save tries again, with fallback folders.
+        with contextlib.suppress(ImgbenchError, OSError):
             save_document(self.document(status="interrupted"), self.output, durable=False)
-        except (ImgbenchError, OSError) as error:
-            self.progress_save_error = str(error)  # the final save tries again, with fallbacks
 
     def _check_child(self, stream_ended: bool) -> RunFinished | None:
         """Notice a child that died, or one that ignored a cancel for too long."""

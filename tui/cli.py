@@ -302,7 +302,7 @@ def command_run(args: argparse.Namespace) -> int:
         kinds = ", ".join(f"{count} {code}" for code, count in warned.items())
         console.print(
             f"[yellow]Warnings on some measurements ({kinds}): "
-            f"imgbench show {output} says which and why.[/]"
+            f"imgbench show {escape(str(saved))} says which and why.[/]"
         )
     status = document["status"]
     for failure in failures:
