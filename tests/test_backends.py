@@ -184,8 +184,10 @@ def test_registry_names_and_options() -> None:
     assert backend_options("png") == ("compress_level", "workers")
     assert backend_options("raw") == ()
     assert backend_options("hdf5") == ("chunk_rows", "compression", "gzip_level")
-    with pytest.raises(ValueError, match="unknown backend 'zarr'"):
-        open_backend("zarr", "x")
+    with pytest.raises(ValueError, match="unknown store 'zip'"):
+        open_backend("zip", "x")
+    with pytest.raises(ValueError, match="unknown encoding 'gif'"):
+        open_backend("lmdb+gif", "x")
     with pytest.raises(ValueError, match="unknown option chunk_rows for png"):
         open_backend("png", "x", chunk_rows=4)
     with pytest.raises(ValueError, match="compress_level"):

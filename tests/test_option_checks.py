@@ -136,7 +136,7 @@ def test_hdf5_chunks_fit_the_largest_store_and_hdf5s_limit(
             "hdf5 compression must be one of none, gzip, lzf, not None",
         ),
         ({"png": 3}, "the options for png must be names with values"),
-        ({"zarr": {}}, "options given for unknown backend zarr"),
+        ({"tiff": {}}, "options given for unknown store tiff"),
         ({"png": {"chunks": 3, "workers": 0}}, "unknown option chunks for png (it takes:"),
     ],
 )
@@ -171,7 +171,7 @@ def test_settings_of_the_wrong_type_are_problems_not_crashes() -> None:
         "the sample budget must be 0 seconds or more",
         "durable must be true or false",
         "image size must be at least 1x1",
-        "backends must be a list of names",
+        "backends must be a list of store names",
         "backend options must be given per backend",
     ):
         assert any(words in line for line in found), (words, found)

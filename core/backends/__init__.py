@@ -1,19 +1,28 @@
-"""Storage backends: one module each, a registry by name."""
+"""Storage backends: one module per container, a registry by store name.
+
+A store is named ``container`` or ``container+encoding`` (:mod:`.names`). The classic
+study's four stores keep their own classes (``BACKENDS``); every other name is a
+container of encoded records (:mod:`.encoded`), its class imported only when used, so a
+container whose library is missing costs nothing until it is asked for.
+"""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import hdf5_store, png_store
+from . import hdf5_store, lmdb_store, png_store
 from .base import Backend
 from .hdf5_store import Hdf5Backend
 from .lmdb_store import LmdbBackend
+from .names import CONTAINERS, StoreName, canonical_name, missing_library, parse_store
 from .png_store import PngBackend
 from .raw_store import RawBackend
 
+#: The classic study's stores, each with a class of its own.
 BACKENDS: dict[str, type[Backend]] = {
     "png": PngBackend,
     "lmdb": LmdbBackend,
@@ -21,27 +30,48 @@ BACKENDS: dict[str, type[Backend]] = {
     "raw": RawBackend,
 }
 
+#: The class of each container of encoded records: (module, class name), imported on use.
+ENCODED_CLASSES: dict[str, tuple[str, str]] = {
+    "files": ("files_store", "FilesBackend"),
+    "lmdb": ("lmdb_records", "LmdbRecordsBackend"),
+    "hdf5": ("hdf5_records", "Hdf5RecordsBackend"),
+    "tar": ("tar_store", "TarBackend"),
+    "parquet": ("parquet_store", "ParquetBackend"),
+    "zarr": ("zarr_store", "ZarrBackend"),
+}
+
+
+def store_class(name: str) -> type[Backend]:
+    """The class that stores ``name``; ValueError (with the install line when a library
+    is missing) when it cannot be used here."""
+    store = parse_store(name)
+    if store.classic:
+        return BACKENDS[store.canonical]
+    missing = missing_library(store.container)
+    if missing:
+        raise ValueError(missing)
+    module, cls = ENCODED_CLASSES[store.container]
+    found: type[Backend] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+    return found
+
+
+def is_store_name(name: object) -> bool:
+    """Whether ``name`` parses as a store (its library may still be missing)."""
+    try:
+        parse_store(name)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return True
+
 
 def backend_options(name: str) -> tuple[str, ...]:
-    """The options a backend takes besides the ones every backend takes."""
+    """The options a store takes besides the ones every store takes."""
     parameters = inspect.signature(_backend_class(name).__init__).parameters
     return tuple(p for p in parameters if p not in COMMON_PARAMETERS)
 
 
 #: Constructor parameters of every backend, set by the run rather than per backend.
-COMMON_PARAMETERS = ("self", "location", "durable", "varying_shapes")
-
-#: LMDB reserves its whole map as address space: 2**47 bytes fails on x86-64 Linux.
-MAX_LMDB_MAP_SIZE = 2**46
-
-
-def _check_lmdb_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
-    size = options.get("map_size")
-    whole = isinstance(size, int) and not isinstance(size, bool)
-    if size is None or (whole and 1 <= size <= MAX_LMDB_MAP_SIZE):
-        return []
-    shown = f"{size:,}" if whole else repr(size)[:40]
-    return [f"lmdb map_size must be a whole number of bytes from 1 to 64 TiB, not {shown}"]
+COMMON_PARAMETERS = ("self", "location", "durable", "varying_shapes", "encoding", "source_files")
 
 
 def _no_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
@@ -53,7 +83,7 @@ def _no_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
 #: ``bytes_per_image``; it returns one short line per problem.
 OPTION_CHECKS: dict[str, Callable[..., list[str]]] = {
     "png": png_store.check_options,
-    "lmdb": _check_lmdb_options,
+    "lmdb": lmdb_store.check_options,
     "hdf5": hdf5_store.check_options,
     "raw": _no_options,
 }
@@ -69,17 +99,24 @@ def check_options(
     """Everything wrong with the options given for backend ``name``, one short line each:
     names it does not take, then values it cannot use. The one check of backend options:
     the settings' pre-run check and every backend's constructor use it."""
-    if name not in BACKENDS:
-        return [f"options given for unknown backend {name}"]
+    if not is_store_name(name):
+        return [f"options given for unknown store {name}"]
+    try:
+        known = backend_options(name)
+    except ValueError as error:  # its library is missing
+        return [str(error)]
     if not isinstance(options, Mapping):
         return [f"the options for {name} must be names with values, not {type(options).__name__}"]
-    known = backend_options(name)
     unknown = sorted(str(option) for option in options if option not in known)
     if unknown:
         takes = ", ".join(known) or "no options"
         return [f"unknown option {', '.join(unknown)} for {name} (it takes: {takes})"]
     context = {"largest_n": largest_n, "bytes_per_image": bytes_per_image}
-    return OPTION_CHECKS[name](options, **context)
+    check: Callable[..., list[str]] = OPTION_CHECKS.get(canonical_name(name), _no_options)
+    if not parse_store(name).classic:  # a container of encoded records checks its own
+        check = getattr(_backend_class(name), "check_options", _no_options)
+    found = check(options, **context)
+    return found
 
 
 def open_backend(
@@ -88,28 +125,46 @@ def open_backend(
     *,
     durable: bool = True,
     varying_shapes: bool = False,
+    source_files: Any = None,
     **options: Any,
 ) -> Backend:
-    """Build the backend called ``name`` for the store in ``location``."""
-    _backend_class(name)  # an unknown name is refused as such
+    """Build the store called ``name`` (``png``, ``lmdb+jpeg90``...) in ``location``.
+    ``source_files`` are the image files of the ``original`` encoding, by id."""
+    store = parse_store(name)
+    cls = _backend_class(name)
     found = check_options(name, options)
     if found:
         raise ValueError("; ".join(found))
-    return _backend_class(name)(location, durable=durable, varying_shapes=varying_shapes, **options)
+    if store.classic:
+        return cls(location, durable=durable, varying_shapes=varying_shapes, **options)
+    encoded: Callable[..., Backend] = cls
+    return encoded(
+        location,
+        durable=durable,
+        varying_shapes=varying_shapes,
+        encoding=store.encoding,
+        source_files=source_files,
+        **options,
+    )
 
 
 def _backend_class(name: str) -> type[Backend]:
-    try:
-        return BACKENDS[name]
-    except KeyError:
-        raise ValueError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}") from None
+    return store_class(name)
 
 
 __all__ = [
     "BACKENDS",
+    "CONTAINERS",
+    "ENCODED_CLASSES",
     "OPTION_CHECKS",
     "Backend",
+    "StoreName",
     "backend_options",
+    "canonical_name",
     "check_options",
+    "is_store_name",
+    "missing_library",
     "open_backend",
+    "parse_store",
+    "store_class",
 ]

@@ -75,7 +75,9 @@ _NOT_FRESH = {
 class Backend(ABC):
     """Stores and reads (image, label) pairs in one folder; subclasses own the format."""
 
-    name: ClassVar[str]
+    #: The store's name (a class attribute of the classic stores; an encoded store sets
+    #: it per instance, as ``container+encoding``); the marker records it.
+    name: str
     #: Exceptions of the underlying library that mean "the write or read failed".
     io_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError,)
 

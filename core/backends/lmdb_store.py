@@ -8,7 +8,7 @@ decimal ids, so LMDB's byte order is numeric order and a cursor walks images in 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,19 @@ DTYPE_UINT8 = 1
 SHAPE_PREFIX = HEADER.size - 8
 PAGE = 4096
 DATA_FILES = ("data.mdb", "lock.mdb")
+#: LMDB reserves its whole map as address space: 2**47 bytes fails on x86-64 Linux.
+MAX_MAP_SIZE = 2**46
+
+
+def check_options(options: Mapping[str, Any], **_context: Any) -> list[str]:
+    """What is wrong with these lmdb options (``map_size``), one short line each; the
+    lmdb+encoding stores take the same option and use this check too."""
+    size = options.get("map_size")
+    whole = isinstance(size, int) and not isinstance(size, bool)
+    if size is None or (whole and 1 <= size <= MAX_MAP_SIZE):
+        return []
+    shown = f"{size:,}" if whole else repr(size)[:40]
+    return [f"lmdb map_size must be a whole number of bytes from 1 to 64 TiB, not {shown}"]
 
 
 def record_key(image_id: int) -> bytes:

@@ -10,6 +10,7 @@ from .original import OriginalCodec
 from .png import PngCodec
 from .quality import max_abs_error, psnr
 from .raw import RawCodec
+from .records import decode_record, encode_record
 from .registry import ACCEPTED, CODEC_IDS, codec_from_config, get_codec
 from .webp import WebpCodec, webp_available
 
@@ -24,6 +25,8 @@ __all__ = [
     "RawCodec",
     "WebpCodec",
     "codec_from_config",
+    "decode_record",
+    "encode_record",
     "get_codec",
     "max_abs_error",
     "psnr",
