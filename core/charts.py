@@ -593,6 +593,11 @@ def bytes_per_image_chart(doc: Document) -> Chart:
         values.append(float(math.prod(shape)))
         sides = "x".join(str(side) for side in shape)
         notes.append(f"pixels: {sides} = {math.prod(shape):,} B, the image uncompressed")
+    source = source_bytes_per_image(doc)
+    if source is not None:
+        labels.append("source")
+        values.append(source)
+        notes.append(f"source: {source_words(doc)}, {format_bytes(source)} per image")
     if same_n:
         notes.append(f"at n = {next(iter(largest.values())):,}; apparent size (ls -l)")
     notes.append(_absent_note(doc, backends))
@@ -609,6 +614,31 @@ def bytes_per_image_chart(doc: Document) -> Chart:
         x_tick_labels=tuple(labels),
         note="; ".join(n for n in notes if n),
     )
+
+
+def source_bytes_per_image(doc: Document) -> float | None:
+    """The data's own files (the user's images, the CIFAR batches or archive) per image
+    as loaded, before tiling: what a store's size is worth comparing with."""
+    dataset = doc.get("dataset")
+    if not isinstance(dataset, Mapping):
+        return None
+    details = dataset.get("details")
+    if not isinstance(details, Mapping):
+        return None
+    total = _int(details.get("source_bytes"))
+    count = _int(details.get("tiled_from")) or _int(dataset.get("count"))
+    if total is None or total < 0 or count is None or count < 1:
+        return None
+    return total / count
+
+
+def source_words(doc: Document) -> str:
+    """What the source's bytes are, in a few words."""
+    dataset = doc.get("dataset") or {}
+    details = dataset.get("details") or {}
+    if dataset.get("source") == "folder":
+        return "your image files"
+    return "the CIFAR archive" if details.get("archive") else "the CIFAR batch files"
 
 
 # -- against the raw baseline -------------------------------------------------------------

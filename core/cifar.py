@@ -175,6 +175,16 @@ class _Found:
 # --------------------------------------------------------------------------- public API
 
 
+def _source_bytes(found: _Found, path: Path, names: Sequence[str]) -> int | None:
+    """What the data takes on disk as it came: the archive, or the batch files read."""
+    try:
+        if found.archive:
+            return path.stat().st_size
+        return sum((found.base / name).stat().st_size for name in names)
+    except OSError:
+        return None
+
+
 def load_cifar(path: Path | str, *, include_test: bool = False) -> Dataset:
     """Load the train batches (and the test batch when asked) as one Dataset."""
     found = _locate(Path(path), wanted=lambda layout, name: layout.loaded(name, include_test))
@@ -203,6 +213,7 @@ def load_cifar(path: Path | str, *, include_test: bool = False) -> Dataset:
             "include_test": include_test,
             "train_images": sum(len(part) for part in labels) - test_count,
             "test_images": test_count,
+            "source_bytes": _source_bytes(found, Path(path), names),
             **_meta_details(found, meta),
         },
     )

@@ -29,6 +29,8 @@ class Dataset:
 
     ``images`` is an (N,H,W,C) uint8 C-order array when every image has one shape, and an
     :class:`ImageList` when shapes vary (a folder of the user's own photos).
+    ``source_files`` are a folder's image files, one per image (the ``original`` encoding
+    stores their bytes); empty for other sources.
     """
 
     images: ImageBatch
@@ -37,6 +39,7 @@ class Dataset:
     source: Source
     path: str | None = None
     details: dict[str, object] = field(default_factory=dict)
+    source_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.images, ImageList):
@@ -119,6 +122,9 @@ def tile(dataset: Dataset, count: int) -> Dataset:
         source=dataset.source,
         path=dataset.path,
         details=details,
+        source_files=tuple(dataset.source_files[i] for i in index.tolist())
+        if dataset.source_files
+        else (),
     )
 
 

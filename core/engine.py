@@ -39,6 +39,7 @@ from .events import (
     PlanReady,
     Progress,
     RunFinished,
+    StoreProfiled,
     Task,
 )
 from .lifeline import children_ignore_terminal_signals, stop_signals_held
@@ -110,6 +111,7 @@ class RunState:
     tasks: tuple[Task, ...] = ()
     dataset: dict[str, Any] | None = None
     measurements: list[dict[str, Any]] = field(default_factory=list)
+    stores: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     status: str | None = None
@@ -233,6 +235,7 @@ class BenchmarkRun:
             dataset=self.state.dataset or {},
             environment=self._environment_info(),
             measurements=list(self.state.measurements),
+            stores=dict(self.state.stores),
             status=status or self.state.status or "failed",
             errors=list(self.state.errors),
             notes=list(self.state.notes),
@@ -251,6 +254,8 @@ class BenchmarkRun:
             state.tasks = event.tasks
         elif isinstance(event, DatasetLoaded):
             state.dataset = event.dataset
+        elif isinstance(event, StoreProfiled):
+            state.stores[event.store] = event.record
         elif isinstance(event, MeasurementRecorded):
             state.measurements.append(event.measurement)
             self._save_progress()

@@ -78,6 +78,9 @@ class EtaModel:
     as the run goes."""
 
     durable: bool = True
+    #: A store's codec measured on its own (encode, decode seconds per image), added to
+    #: its container's prior until the store has been measured.
+    codec_s: dict[str, tuple[float, float]] = field(default_factory=dict)
     _walls: dict[tuple[str, str], _Line] = field(default_factory=dict)
     _timed: dict[tuple[str, str], _Line] = field(default_factory=dict)
 
@@ -113,6 +116,11 @@ class EtaModel:
 
     def _prior_per_image(self, backend: str, experiment: str) -> float:
         per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S)
+        if backend in self.codec_s:  # a container of encoded records: container + codec
+            container = backend.partition("+")[0]
+            per_image = PRIOR_PER_IMAGE_S.get((container, experiment), DEFAULT_PER_IMAGE_S)
+            encode_s, decode_s = self.codec_s[backend]
+            per_image += encode_s if experiment in STORES else decode_s
         if experiment == "store_single" and not self.durable:
             per_image *= NOT_DURABLE_FACTOR
         if experiment == "open":

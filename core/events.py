@@ -44,6 +44,15 @@ class DatasetLoaded:
 
 
 @dataclass(frozen=True)
+class StoreProfiled:
+    """What one store is made of, its codec's own cost and, when lossy, its quality
+    (the results document's "stores" entry for ``store``)."""
+
+    store: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class TaskStarted:
     index: int
     task: Task

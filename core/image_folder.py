@@ -510,15 +510,27 @@ def load_image_folder(
     kept = [i for i in range(scan.count) if i not in failures]
     skipped = (*scan.skipped, *unreadable)
     labels = np.asarray(scan.labels, dtype=np.int64)[kept]
+    files = tuple(scan.files[i] for i in kept)
+    details = _details(scan, options, skipped, len(unreadable))
+    details["source_bytes"] = _total_size(files)
     dataset = Dataset(
         images=decoded.images,
         labels=labels,
         class_names=scan.class_names,
         source="folder",
         path=str(path),
-        details=_details(scan, options, skipped, len(unreadable)),
+        details=details,
+        source_files=tuple(str(file) for file in files),
     )
-    return FolderLoad(dataset=dataset, files=tuple(scan.files[i] for i in kept), skipped=skipped)
+    return FolderLoad(dataset=dataset, files=files, skipped=skipped)
+
+
+def _total_size(files: Sequence[Path]) -> int | None:
+    """The image files' own bytes: the size a store is compared with (None if one vanished)."""
+    try:
+        return sum(os.stat(file).st_size for file in files)
+    except OSError:
+        return None
 
 
 def checked_size(resize: tuple[int, int] | Sequence[int] | None) -> tuple[int, int] | None:

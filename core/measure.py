@@ -16,7 +16,7 @@ import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -68,16 +68,34 @@ class TaskContext:
     settings: RunSettings
     scratch: Path
     cold: bool  # evict before each timed read (only when eviction is supported)
+    #: A folder's image files by id, for stores of the ``original`` encoding.
+    source_files: tuple[str, ...] = ()
+    #: What a lossy store's reads must equal, by store (:mod:`.store_profile`); a store
+    #: not listed must read back the source itself.
+    references: dict[str, ImageBatch] = field(default_factory=dict)
 
     def backend(self, backend: str, location: Path) -> Backend:
         options = self.settings.backend_options.get(backend, {})
         varying = isinstance(self.images, ImageList)
         return open_backend(
-            backend, location, durable=self.settings.durable, varying_shapes=varying, **options
+            backend,
+            location,
+            durable=self.settings.durable,
+            varying_shapes=varying,
+            source_files=self.source_files or None,
+            **options,
         )
 
     def first(self, n: int) -> tuple[ImageBatch, Labels]:
+        """What a store of n is written from: the first n source images."""
         return self.images[:n], self.labels[:n]
+
+    def expected(self, backend: str) -> ImageBatch:
+        """The images reads of ``backend`` must give back, bit for bit."""
+        return self.references.get(backend, self.images)
+
+    def expected_first(self, backend: str, n: int) -> tuple[ImageBatch, Labels]:
+        return self.expected(backend)[:n], self.labels[:n]
 
 
 class Sampler(ABC):
@@ -140,7 +158,8 @@ class StoreSampler(Sampler):
             usage = disk_usage(reader.files())
         finally:
             reader.close()
-        verified = same_read(got, self.context.first(self.task.n)) if read_back else None
+        expected = self.context.expected_first(self.task.backend, self.task.n)
+        verified = same_read(got, expected) if read_back else None
         return StoreOutcome(self.kept, verified, usage)
 
     def hand_over(self) -> Path:
@@ -241,7 +260,8 @@ class ReadManySampler(ReadSampler):
         got = reader.read_many(n=self.task.n, progress=progress)
         seconds = time.perf_counter() - start
         reader.close()
-        return Sample(seconds, verified=same_read(got, self.context.first(self.task.n)))
+        expected = self.context.expected_first(self.task.backend, self.task.n)
+        return Sample(seconds, verified=same_read(got, expected))
 
 
 class OpenReaderSampler(ReadSampler):
@@ -265,7 +285,7 @@ class OpenReaderSampler(ReadSampler):
         reader.close()
         if not self.context.cold:
             self.loops = max(self.loops, loops_for(seconds))
-        expected = (self.context.images[ids], self.context.labels[ids])
+        expected = (self.context.expected(self.task.backend)[ids], self.context.labels[ids])
         return Sample(seconds, loops, verified=same_read(got, expected))
 
     @abstractmethod

@@ -50,9 +50,16 @@ def plan_tasks(settings: RunSettings) -> tuple[Task, ...]:
 
 
 def bytes_on_disk_per_image(backend: str, pixel_bytes: int) -> int:
-    """A generous guess of one image's allocated size in each layout."""
+    """A generous guess of one image's allocated size in each layout: a file (or an LMDB
+    record of a page or more) per image rounds up to pages; an encoding may grow an image
+    a little (PNG of noise), never much."""
     pages = -(-(pixel_bytes + 64) // PAGE) * PAGE
-    return {"png": pages, "lmdb": pages + PAGE // 4}.get(backend, pixel_bytes + 16)
+    container, _, encoding = backend.partition("+")
+    if backend == "png" or container == "files":
+        return pages
+    if container == "lmdb":
+        return pages + PAGE // 4
+    return pixel_bytes + pixel_bytes // 8 + 64 if encoding else pixel_bytes + 16
 
 
 def estimated_scratch_bytes(settings: RunSettings, pixel_bytes: int) -> int:

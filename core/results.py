@@ -173,8 +173,10 @@ def build_document(
     errors: list[dict[str, Any]],
     notes: Iterable[str] = (),
     created: datetime | None = None,
+    stores: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The whole results document; ``created`` defaults to now, always with a time zone."""
+    """The whole results document; ``created`` defaults to now, always with a time zone.
+    ``stores`` says what each store is made of (container, encoding, codec cost, quality)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
     moment = created or datetime.now(timezone.utc)
@@ -187,6 +189,7 @@ def build_document(
         "dataset": dict(dataset),
         "settings": dict(settings),
         "measurements": [dict(row) for row in measurements],
+        "stores": {name: dict(record) for name, record in (stores or {}).items()},
         "status": status,
         "errors": [dict(error) for error in errors],
         "notes": list(notes),

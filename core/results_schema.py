@@ -38,7 +38,13 @@ TEXT_CHARS = 1_000_000
 LIST_ITEMS = 10_000
 
 STATUSES = ("complete", "cancelled", "interrupted", "failed")
+#: The classic study's stores; every store name matches STORE_NAME_PATTERN.
 BACKEND_NAMES = ("png", "lmdb", "hdf5", "raw")
+#: A store is ``container`` or ``container+encoding`` (imgbench.core.backends.names).
+STORE_NAME_PATTERN = (
+    r"^(png|files|lmdb|hdf5|raw|tar|parquet|zarr)"
+    r"(\+(raw|original|png[0-9]?|jpeg[0-9]{0,3}|webp[0-9]{0,3}))?$"
+)
 MEASURED_EXPERIMENTS = (
     "store_single",
     "read_single",
@@ -263,9 +269,21 @@ MEASUREMENT_REQUIRED = (
 
 _RATE = number(0, RATE_MAX, f"a number from 0 to {_bound(RATE_MAX)}")
 
+STORE_NAME: Schema = {
+    "type": "string",
+    "pattern": STORE_NAME_PATTERN,
+    "description": "a store name: a container (png, files, lmdb, hdf5, raw, tar, parquet, "
+    "zarr), alone or with +encoding (raw, original, png, jpeg90, webp...)",
+}
+_ENCODING_SETTINGS = {**ANY_OBJECT, "description": "an object (the encoding's settings)"}
+
 MEASUREMENT = obj(
     {
-        "backend": one_of(BACKEND_NAMES),
+        "backend": STORE_NAME,
+        # written since stores became container x encoding; older files lack them
+        "container": text(),
+        "encoding": text(),
+        "encoding_settings": _ENCODING_SETTINGS,
         "experiment": one_of(MEASURED_EXPERIMENTS),
         "n": whole(1),
         "k": whole(0),
@@ -299,6 +317,24 @@ MEASUREMENT = obj(
     required=MEASUREMENT_REQUIRED,
 )
 
+_PER_IMAGE_S = seconds()
+
+STORE = obj(
+    {
+        "container": text(),
+        "encoding": text(),
+        "encoding_settings": _ENCODING_SETTINGS,
+        "lossless": BOOLEAN,
+        "encode_s_per_image": _PER_IMAGE_S,
+        "decode_s_per_image": _PER_IMAGE_S,
+        "record_bytes_per_image": number(0, BYTES_MAX, "bytes (a number of at least 0)"),
+        "cost_images": whole(0),
+        "psnr_db": _or_null(number(0, 1000, "decibels (a number from 0 to 1,000)")),
+        "max_abs_error": whole(0, 255),
+    },
+    required=("container", "encoding", "lossless"),
+)
+
 ERROR = obj(
     {"task": text(TEXT_CHARS), "message": text(TEXT_CHARS), "detail": text(TEXT_CHARS)},
     required=("task", "message"),
@@ -323,6 +359,14 @@ RESULTS_SCHEMA: Schema = {
         "dataset": DATASET,
         "settings": SETTINGS,
         "measurements": list_of(MEASUREMENT, "a list of measurements", at_most=COUNT_MAX),
+        # written since stores became container x encoding; older files lack it
+        "stores": {
+            "type": "object",
+            "additionalProperties": STORE,
+            "propertyNames": {"pattern": STORE_NAME_PATTERN},
+            "maxProperties": LIST_ITEMS,
+            "description": "an object of store descriptions by store name",
+        },
         "status": one_of(STATUSES),
         "errors": list_of(ERROR, "a list of errors", at_most=COUNT_MAX),
         "notes": list_of(text(TEXT_CHARS), "a list of notes (text)", at_most=COUNT_MAX),

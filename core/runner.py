@@ -37,6 +37,7 @@ from .events import (
     PlanReady,
     Progress,
     RunFinished,
+    StoreProfiled,
     Task,
     TaskFailed,
     TaskStarted,
@@ -57,6 +58,7 @@ from .results import measurement
 from .sampling import SamplingRule, rotated
 from .scratch import remove_scratch
 from .settings import READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
+from .store_profile import codec_cost, quality, reference_images, store_codec, store_record
 
 LOAD_TASK = "load data"
 MISMATCH = "what was read back differs from what was written (verified: false)"
@@ -97,6 +99,14 @@ def _run_child(settings: RunSettings, scratch: Path, events: Any, cancel: Any) -
         return RunFinished("failed", errors=[{"task": LOAD_TASK, "message": str(error)}])
     events.put(DatasetLoaded(dataset_record(dataset)))
     return ChildRun(settings, dataset, scratch, events, cancel).run()
+
+
+class StoreUnfit(Exception):
+    """A store whose encoding cannot hold this data (webp and grey images, say)."""
+
+    def __init__(self, store: str, error: BaseException) -> None:
+        super().__init__(f"{store} cannot store this data: {error}")
+        self.store = store
 
 
 class _Stopped(BaseException):
@@ -155,7 +165,16 @@ class ChildRun:
         self.cache_label = (
             settings.cache if self.cold or settings.cache == "warm" else "cold-unsupported"
         )
-        self.context = TaskContext(dataset.images, dataset.labels, settings, scratch, self.cold)
+        self.context = TaskContext(
+            dataset.images,
+            dataset.labels,
+            settings,
+            scratch,
+            self.cold,
+            source_files=dataset.source_files,
+        )
+        #: Each store's entry of the results' "stores" (what it is, codec cost, quality).
+        self.store_records: dict[str, dict[str, Any]] = {}
         self.groups = plan_groups(settings)
         self.tasks = tuple(task for group in self.groups for task in group.tasks)
         self.rule = SamplingRule.of(settings)
@@ -176,12 +195,16 @@ class ChildRun:
         self.events.put(PlanReady(self.tasks, estimate, planned))
         errors: list[dict[str, str]] = []
         try:
+            self._profile_stores()
             for group in self.groups:
                 self._run_group(group, errors)
                 self._drop_read_stores_after(group)
         except _Cancelled:
             self._record_unchecked_stores()
             return RunFinished("cancelled", errors, notes)
+        except StoreUnfit as unfit:  # before anything was measured
+            errors.append({"task": unfit.store, "message": str(unfit)})
+            return RunFinished("failed", errors, notes)
         except Exception as error:  # the run stops; what was measured is kept
             self._record_unchecked_stores()
             task = self.current or self.tasks[0]
@@ -193,6 +216,32 @@ class ChildRun:
         # A store or read that did not come back as written makes the run's numbers
         # untrustworthy: it is measured to the end, but the run has failed.
         return RunFinished("failed" if errors else "complete", errors, notes)
+
+    # -- before the groups: what each store is -------------------------------------------
+
+    def _profile_stores(self) -> None:
+        """Each store's codec timed on its own, and a lossy one's reference decode (what
+        its reads must equal) and quality; untimed for the experiments."""
+        settings, context = self.settings, self.context
+        for store in settings.backends:
+            if self.cancel.is_set():
+                raise _Cancelled
+            codec = store_codec(store, settings.keep_grey, settings.resize)
+            record = store_record(store, codec)
+            try:
+                record.update(codec_cost(codec, context.images, context.source_files))
+                if not codec.lossless:
+                    reference = reference_images(codec, context.images, context.source_files)
+                    context.references[store] = reference
+                    record.update(quality(context.images, reference))
+            except (ValueError, OSError) as error:
+                raise StoreUnfit(store, error) from error
+            self.store_records[store] = record
+            self.progress.eta.codec_s[store] = (
+                record["encode_s_per_image"],
+                record["decode_s_per_image"],
+            )
+            self.events.put(StoreProfiled(store, record))
 
     # -- a group: rounds across the backends ----------------------------------------------
 
@@ -339,7 +388,7 @@ class ChildRun:
             pressure=pressure,
             loops=max(series.loops),
             cores=self.cores,
-            extra=self._extra(series),
+            extra={**self._extra(series), **self._store_fields(task.backend)},
         )
         if task.experiment == "open":  # nothing is moved: a rate would mean nothing
             row["images_per_s"] = row["mb_per_s"] = None
@@ -353,6 +402,12 @@ class ChildRun:
         elif task.experiment == "read_random":
             extra["order"] = {"kind": "random ids", "seed": [seed, task.n, "sample index"]}
         return extra
+
+    def _store_fields(self, store: str) -> dict[str, Any]:
+        """What the store is, on every row: container, encoding and its settings."""
+        record = self.store_records.get(store, {})
+        keys = ("container", "encoding", "encoding_settings")
+        return {key: record[key] for key in keys if key in record}
 
     def _planned(self, backend: str, experiment: str, n: int) -> bool:
         return Task(backend, experiment, n) in self.tasks

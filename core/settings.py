@@ -6,12 +6,14 @@ The settings travel as a plain dict inside the results document, so ``to_dict`` 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-from .backends import BACKENDS, backend_options, check_options
+from .backends import backend_options, check_options, is_store_name
+from .backends.names import missing_library, parse_store
 from .charts import format_bytes
 from .results import MEASURED_EXPERIMENTS
 
@@ -24,6 +26,8 @@ READ_EXPERIMENTS = ("open", "read_single", "read_many", "read_random")
 #: Experiments whose cost per image does not change with n (run at small n only).
 SINGLE_EXPERIMENTS = ("store_single", "read_single")
 CLASSIC_CUTOFFS = (10, 100, 1_000, 10_000, 100_000)
+#: The ``formats`` preset's stores.
+FORMATS_STORES = ("png", "lmdb", "lmdb+jpeg90", "hdf5", "tar+png", "parquet+png", "zarr", "raw")
 CacheMode = Literal["warm", "cold"]
 
 
@@ -128,16 +132,44 @@ PRESETS: dict[str, RunSettings] = {
         sample_budget_s=2.0,
         max_samples=60,
     ),
+    # The formats people choose today against the classic ones, on the same data, in a
+    # few minutes: files of PNG, LMDB raw and JPEG, HDF5, tar shards of PNG, Parquet of
+    # PNG, Zarr and the raw baseline. Containers whose library is missing are left out.
+    "formats": RunSettings(
+        count=10_000,
+        backends=FORMATS_STORES,
+        cutoffs=(100, 1_000, 10_000),
+        repeats=3,
+        warmup=1,
+        k=1_000,
+        sample_budget_s=0.3,
+        single_max_n=100,
+    ),
 }
 
 
 def preset(name: str, **overrides: Any) -> RunSettings:
-    """A preset with some fields replaced (the command line's explicit flags)."""
+    """A preset with some fields replaced (the command line's explicit flags). A preset's
+    stores whose library is missing here are left out (:func:`unavailable_stores` says
+    which); stores given as an override are kept, so the check can refuse them."""
     try:
         base = PRESETS[name]
     except KeyError:
         raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}") from None
+    if "backends" not in overrides:
+        usable = tuple(s for s in base.backends if s not in unavailable_stores(base.backends))
+        base = replace(base, backends=usable)
     return replace(base, **overrides)
+
+
+def unavailable_stores(stores: Any) -> tuple[str, ...]:
+    """The stores whose container's library is not installed here."""
+    found = []
+    for name in stores:
+        with contextlib.suppress(ValueError):
+            if missing_library(parse_store(name).container):
+                found.append(name)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -172,7 +204,7 @@ def located_problems(settings: RunSettings, *, bytes_per_image: int | None = Non
 
     if not isinstance(settings.data, str) or not settings.data.strip():
         add("data", "data must be auto, synthetic or the path of a data set")
-    _check_names(settings.backends, BACKENDS, "backend", "backends", add)
+    _check_stores(settings, add)
     _check_names(settings.experiments, EXPERIMENTS, "experiment", "experiments", add)
     cutoffs = _check_cutoffs(settings, add)
     if settings.count is not None and not _is_whole(settings.count):
@@ -282,6 +314,37 @@ def _check_names(
         add(where, f"choose at least one {noun}")
 
 
+def _check_stores(settings: RunSettings, add: _Add) -> None:
+    """Each store named once, in its one spelling, usable here and on this data."""
+    names = settings.backends
+    if not isinstance(names, tuple) or not all(isinstance(name, str) for name in names):
+        add("backends", "backends must be a list of store names")
+        return
+    if not names:
+        add("backends", "choose at least one store")
+    seen: set[str] = set()
+    for name in names:
+        try:
+            store = parse_store(name)
+        except ValueError as error:
+            add("backends", str(error))
+            continue
+        if store.canonical != name:
+            add("backends", f"store {name} is written {store.canonical}")
+        elif name in seen:
+            add("backends", f"store {name} is named twice")
+        seen.add(store.canonical)
+        missing = missing_library(store.container)
+        if missing:
+            add("backends", missing)
+        if store.encoding == "original" and settings.data in ("auto", "synthetic"):
+            add(
+                "backends",
+                f"{name}: the original encoding stores an image folder's own files; "
+                "choose a folder as the data",
+            )
+
+
 def _check_cutoffs(settings: RunSettings, add: _Add) -> tuple[int, ...]:
     """The cutoffs when they are usable, else () after saying why."""
     cutoffs = settings.cutoffs
@@ -303,11 +366,16 @@ def _check_backend_options(
         return
     context = {"largest_n": largest_n, "bytes_per_image": bytes_per_image}
     for backend, values in options.items():
-        if backend not in BACKENDS or not isinstance(values, Mapping):
+        if not is_store_name(backend) or not isinstance(values, Mapping):
             for text in check_options(backend, values, **context):
                 add("backend_options", text)
             continue
-        unknown = [name for name in values if name not in backend_options(backend)]
+        try:
+            known = backend_options(backend)
+        except ValueError as error:  # its library is missing
+            add("backend_options", str(error))
+            continue
+        unknown = [name for name in values if name not in known]
         if unknown:  # said once, naming every unknown option
             for text in check_options(backend, values, **context):
                 add("backend_options", text)

@@ -542,7 +542,7 @@ def test_load_bad_measurement_types_are_named(tmp_path: Path) -> None:
     document["measurements"][0]["samples_s"] = [0.1, "slow"]
     message = _load_error(_write(tmp_path / "r.json", document))
     assert 'measurements[0].samples_s[1] is "slow", expected seconds' in message
-    assert 'measurements[1].backend is "zip", expected png, lmdb, hdf5 or raw' in message
+    assert 'measurements[1].backend is "zip", expected a store name' in message
     assert 'measurements[1].n is "ten", expected a whole number from 1 to 10**12' in message
 
 

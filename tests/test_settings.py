@@ -39,8 +39,8 @@ def test_preset_overrides_and_unknown_preset() -> None:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"backends": ("png", "zarr")}, "unknown backend zarr"),
-        ({"backends": ()}, "at least one backend"),
+        ({"backends": ("png", "tiff")}, "unknown store 'tiff'"),
+        ({"backends": ()}, "at least one store"),
         ({"experiments": ("read_fast",)}, "unknown experiment read_fast"),
         ({"cutoffs": (0, 10)}, "cutoffs must be whole numbers"),
         ({"count": 50, "cutoffs": (10, 100)}, "largest cutoff (100) is more than the count (50)"),
