@@ -100,7 +100,9 @@ def test_run_on_a_cifar_folder(tmp_path: Path) -> None:
     ("args", "words"),
     [
         (["run", "--data", "/no/such/cifar"], ["/no/such/cifar", "does not exist"]),
-        (["run", "--backends", "png,zarr"], ["zarr", "choose from"]),
+        (["run", "--backends", "png,zip"], ["zip", "the container must be one of"]),
+        (["run", "--backends", "lmdb+gif"], ["unknown encoding 'gif'", "jpeg1..jpeg100"]),
+        (["run", "--backends", "raw+png"], ["raw pixels only"]),
         (["run", "--cutoffs", "10,ten"], ["numbers separated by commas"]),
         (["run", "--count", "5", "--cutoffs", "10"], ["largest cutoff"]),
         (["run", "--workdir", "/no/such/dir"], ["work dir"]),

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, RadioButton, Static
+from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static
 
 from cifar_fixtures import write_archive, write_cifar10_folder
 from imgbench.core import data_source
@@ -301,20 +301,19 @@ async def test_every_bad_value_is_marked_and_the_run_refused(place: Path) -> Non
         }
         for field_id, (text, _) in bad.items():
             set_value(app, field_id, text)
-        for backend in ("png", "lmdb", "hdf5", "raw"):
-            screen.query_one(f"#backend-{backend}", Checkbox).value = False
+        screen.query_one("#backends", SelectionList).deselect_all()
         await settle(pilot)
         for field_id, (_, reason) in bad.items():
             assert invalid(app, field_id), field_id
             assert reason in text_of(app, f"#{field_id}-problem"), field_id
-        assert "choose at least one backend" in text_of(app, "#backends-problem")
+        assert "choose at least one store" in text_of(app, "#backends-problem")
         settings, problems = screen.settings_from_form()
         assert settings is None and len(problems) == len(bad) + 1
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         assert app.screen.title_text == "Cannot start the run"
-        for _, reason in [*bad.values(), ("", "choose at least one backend")]:
+        for _, reason in [*bad.values(), ("", "choose at least one store")]:
             assert reason in app.screen.message
         assert started.calls == []
         app.screen.dismiss(None)
@@ -328,17 +327,16 @@ async def test_rules_across_fields_are_marked_where_they_are_fixed(place: Path) 
         await settle(pilot)
         screen = screen_of(app)
         set_value(app, "count", "500")
-        for backend in ("png", "lmdb", "hdf5", "raw"):
-            screen.query_one(f"#backend-{backend}", Checkbox).value = False
+        screen.query_one("#backends", SelectionList).deselect_all()
         await settle(pilot)
         assert "less than the largest cutoff (100,000)" in text_of(app, "#count-problem")
         assert invalid(app, "backends")
-        assert "choose at least one backend" in text_of(app, "#backends-problem")
+        assert "choose at least one store" in text_of(app, "#backends-problem")
         assert "2 problems" in text_of(app, "#summary")
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
-        assert "choose at least one backend" in app.screen.message
+        assert "choose at least one store" in app.screen.message
         assert "is more than the count (500)" in app.screen.message
         assert started.calls == []
 
@@ -517,7 +515,7 @@ async def test_a_good_form_starts_the_run_with_its_settings(place: Path) -> None
             "output": str(place / "out.json"),
         }.items():
             set_value(app, field_id, value)
-        screen.query_one("#backend-raw", Checkbox).value = False
+        screen.query_one("#backends", SelectionList).deselect("raw")
         screen.query_one("#experiment-read_random", Checkbox).value = False
         screen.query_one("#cache-cold", RadioButton).value = True
         screen.query_one("#hdf5-gzip", RadioButton).value = True

@@ -100,7 +100,7 @@ def test_from_launch_to_a_saved_results_file(tmp_path: Path) -> None:
         saved = list(tmp_path.glob("imgbench-results-*.json"))
         assert len(saved) == 1, shown
         document = load_document(saved[0])
-        assert document["status"] == "complete"
+        assert document["status"] == "complete", (shown, document.get("notes"))
         assert document["dataset"]["source"] == "synthetic"
         assert all(m["verified"] for m in document["measurements"] if m["verified"] is not None)
         assert saved[0].name in shown or "saved" in shown.lower()

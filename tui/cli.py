@@ -27,7 +27,8 @@ from rich.progress import (
 )
 
 from imgbench.core import __version__
-from imgbench.core.backends import BACKENDS
+from imgbench.core.backends.names import CONTAINERS, INSTALL_LINE, missing_library, parse_store
+from imgbench.core.codecs import ACCEPTED
 from imgbench.core.discovery import discover_data
 from imgbench.core.engine import LOAD_TASK, BenchmarkRun, cleaned_note, skipped_files_note
 from imgbench.core.errors import ImgbenchError
@@ -40,7 +41,13 @@ from imgbench.core.results import (
     save_document_safely,
 )
 from imgbench.core.scratch import remove_stale_scratch, stale_scratch
-from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
+from imgbench.core.settings import (
+    EXPERIMENTS,
+    PRESETS,
+    RunSettings,
+    preset,
+    unavailable_stores,
+)
 
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from .fetch_cli import add_fetch_command
@@ -158,7 +165,8 @@ def _add_run(commands: Any) -> None:
         choices=sorted(PRESETS),
         default="classic",
         help="classic: the study (100,000 images, cutoffs 10..100,000); "
-        "quick: under a minute; thorough: more repeats (default: classic)",
+        "quick: under a minute; thorough: more repeats; formats: today's containers and "
+        "encodings (tar, Parquet, Zarr, JPEG in LMDB...) on 10,000 images (default: classic)",
     )
     run.add_argument(
         "--data",
@@ -182,7 +190,14 @@ def _add_run(commands: Any) -> None:
         "--count", type=_positive, help="images after tiling (default: largest cutoff)"
     )
     run.add_argument(
-        "--backends", type=_names(tuple(BACKENDS)), help="comma list of " + ",".join(BACKENDS)
+        "--backends",
+        "--stores",
+        dest="backends",
+        type=_stores,
+        metavar="STORES",
+        help="comma list of stores, each a container or container+encoding: containers "
+        f"{', '.join(CONTAINERS)}; encodings {ACCEPTED} "
+        "(e.g. png,lmdb,lmdb+jpeg90,tar+png,parquet+png,zarr,raw)",
     )
     run.add_argument(
         "--experiments", type=_names(EXPERIMENTS), help="comma list of " + ",".join(EXPERIMENTS)
@@ -227,6 +242,15 @@ def _add_run(commands: Any) -> None:
     run.add_argument("--png-compress-level", type=int, help="PNG zlib level 0-9")
     run.add_argument("--hdf5-compression", choices=("none", "gzip", "lzf"))
     run.add_argument("--hdf5-chunk-rows", type=_positive, help="images per HDF5 chunk")
+    run.add_argument(
+        "--tar-shard-bytes", type=_positive, help="bytes per tar shard (default 100,000,000)"
+    )
+    run.add_argument(
+        "--parquet-row-group-rows", type=_positive, help="images per Parquet row group (1,000)"
+    )
+    run.add_argument(
+        "--zarr-shard-images", type=_positive, help="images per Zarr shard (default 1,000)"
+    )
     run.add_argument(
         "--output",
         "-o",
@@ -277,6 +301,14 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         "png": {"workers": args.png_workers, "compress_level": args.png_compress_level},
         "hdf5": {"compression": args.hdf5_compression, "chunk_rows": args.hdf5_chunk_rows},
     }
+    by_container = {
+        "tar": {"shard_bytes": args.tar_shard_bytes},
+        "parquet": {"row_group_rows": args.parquet_row_group_rows},
+        "zarr": {"shard_images": args.zarr_shard_images},
+    }
+    for store in settings.backends:  # a container's option goes to each of its stores
+        container = parse_store(store).container
+        options.setdefault(store, {}).update(by_container.get(container, {}))
     given = {b: {k: v for k, v in o.items() if v is not None} for b, o in options.items()}
     return replace(settings, backend_options={b: o for b, o in given.items() if o})
 
@@ -292,6 +324,13 @@ def command_run(args: argparse.Namespace) -> int:
     for note in cleaned_note(run.cleaned):
         console.print(f"[yellow]{escape(note)}[/]")
     console.print(f"[bold]imgbench {__version__}[/] · data: {describe_data(settings)}")
+    if args.backends is None:
+        left_out = unavailable_stores(PRESETS[args.preset].backends)
+        if left_out:
+            console.print(
+                f"[yellow]Left out of the {args.preset} preset, their library is missing: "
+                f"{', '.join(left_out)} ({escape(INSTALL_LINE)})[/]"
+            )
     follow_with_progress(run, console, stop)
     document = run.document()
     failures: list[str] = []
@@ -453,6 +492,26 @@ def _numbers(text: str) -> tuple[int, ...]:
     if not numbers:
         raise argparse.ArgumentTypeError(message)
     return numbers
+
+
+def _stores(text: str) -> tuple[str, ...]:
+    """Store names in their one spelling; a name that means nothing, or whose library is
+    missing here, is refused with the reason (and the install line)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("empty list; name at least one store, e.g. png,lmdb")
+    stores: list[str] = []
+    for name in names:
+        try:
+            store = parse_store(name)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        missing = missing_library(store.container)
+        if missing:
+            raise argparse.ArgumentTypeError(missing)
+        if store.canonical not in stores:
+            stores.append(store.canonical)
+    return tuple(stores)
 
 
 def _names(allowed: tuple[str, ...]) -> Any:

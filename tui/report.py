@@ -36,11 +36,14 @@ from imgbench.core.charts import (
     format_seconds,
     largest_n_medians,
     measurement_rows,
+    source_bytes_per_image,
+    source_words,
     table_rows,
 )
 from imgbench.core.results import Comparison, ComparisonRow
 from imgbench.core.stats import half_interval_share
 
+from .stores_table import stores_table
 from .warnings_text import format_share, warning_words
 
 __all__ = [
@@ -111,6 +114,10 @@ def render_document(
     linear shows the real gaps, log shows the fast backends the linear axes flatten.
     """
     render_header(doc, console)
+    stores = stores_table(doc)
+    if stores is not None:
+        console.print()
+        console.print(stores)
     console.print()
     console.print(measurement_table(doc, width=console.width))
     render_warnings(doc, console)
@@ -421,7 +428,8 @@ def render_summary(doc: Document, console: Console) -> None:
     table = Table(
         title=f"Median time at {at} (fastest in green)", title_justify="left", header_style="bold"
     )
-    table.add_column("backend")
+    longest = max((len(backend) for backend, _ in at_largest), default=5)
+    table.add_column("store", no_wrap=True, min_width=min(longest, 16))
     for experiment in experiments:
         where = "" if one_n else f"\nn={format_count(largest[experiment])}"
         table.add_column(f"{experiment_label(experiment)}{where}", justify="right")
@@ -447,6 +455,13 @@ def render_summary(doc: Document, console: Console) -> None:
             cells.append(_disk_cell(at_largest.get((backend, "store_many"))))
         table.add_row(backend, *cells)
     console.print(table)
+    source = source_bytes_per_image(doc)
+    if sized and source is not None:
+        n = largest["store_many"]
+        console.print(
+            f"For comparison, {source_words(doc)} take {format_bytes(source * n)} "
+            f"for {n:,} images ({format_bytes(source)} per image)."
+        )
 
 
 def _fastest(at_largest: Mapping[tuple[str, str], Row], experiment: str) -> float | None:

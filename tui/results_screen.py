@@ -60,6 +60,7 @@ from .report import (
     verdict_style,
     verdict_words,
 )
+from .stores_table import stores_table
 from .warnings_text import warning_text
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ TAB_TITLES = {
     "vs-raw-read_many": "Read%",
 }
 TABLE_TAB = "tab-table"
+STORES_TAB = "tab-stores"
 COMPARE_TAB = "tab-compare"
 RUN_TAB = "tab-run"
 #: Number keys in the order of the tabs they select: 1 is the first tab, 0 the tenth.
@@ -457,7 +459,10 @@ class ResultsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         charts = self._charts()
         self.log_sensitive = self._keys_that_change_with_scale()
+        stores = stores_table(self.document)
         self.pane_ids = [f"tab-{chart.key}" for chart in charts] + [TABLE_TAB]
+        if stores is not None:
+            self.pane_ids.append(STORES_TAB)
         if self.other is not None:
             self.pane_ids.append(COMPARE_TAB)
         self.pane_ids.append(RUN_TAB)
@@ -471,6 +476,9 @@ class ResultsScreen(Screen[None]):
             with TabPane("Table", id=TABLE_TAB):
                 yield self._measurement_table()
                 yield self._row_warnings_box()
+            if stores is not None:
+                with TabPane("Stores", id=STORES_TAB), VerticalScroll(id="stores-details"):
+                    yield Static(stores, id="stores-text")
             if self.other is not None:
                 with TabPane("Compare", id=COMPARE_TAB):
                     yield from self._comparison(self.other)

@@ -35,12 +35,14 @@ from textual.widgets import (
     Label,
     RadioButton,
     RadioSet,
+    SelectionList,
     Static,
 )
 from textual.worker import get_current_worker
 
 from imgbench.core.backends import BACKENDS
 from imgbench.core.backends.hdf5_store import COMPRESSIONS
+from imgbench.core.backends.names import INSTALL_LINE
 from imgbench.core.charts import experiment_label, format_bytes
 from imgbench.core.cifar import CifarInfo, inspect_cifar, looks_like_cifar_folder
 from imgbench.core.discovery import DataChoice, discover_data
@@ -49,13 +51,22 @@ from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.image_folder import FolderScan, scan_image_folder
 from imgbench.core.results import OutputExistsError, check_output_path
-from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings, located_problems
+from imgbench.core.settings import (
+    EXPERIMENTS,
+    PRESETS,
+    CacheMode,
+    RunSettings,
+    located_problems,
+    preset,
+    unavailable_stores,
+)
 
 from .cli import SOURCE_NAMES
 from .commands import PaletteCommand, ScreenCommands
 from .dialogs import PathDialog
 from .fetch_screen import FetchScreen
 from .paths import expand_path
+from .store_picker import StorePicker, container_of, parse_stores
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
@@ -68,12 +79,18 @@ CHECK_DELAY_S = 0.15
 #: Pause before a typed path is inspected (each inspection lists the folder or archive).
 DATA_CHECK_DELAY_S = 0.3
 CACHE_MODES: tuple[CacheMode, ...] = ("warm", "cold")
-PRESET_KEYS = {"classic": "F2", "quick": "F3", "thorough": "F4"}
-PRESET_TITLES = {"classic": "classic study", "quick": "quick", "thorough": "thorough"}
+PRESET_KEYS = {"classic": "F2", "quick": "F3", "thorough": "F4", "formats": "F6"}
+PRESET_TITLES = {
+    "classic": "classic study",
+    "quick": "quick",
+    "thorough": "thorough",
+    "formats": "formats",
+}
 PRESET_PURPOSES = {
     "classic": "the original study's plan",
     "quick": "a first look in about a minute",
     "thorough": "more repeats: slower, steadier",
+    "formats": "today's formats against the classic four",
 }
 #: Settings that describe the data and the place rather than the plan: presets keep them.
 NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey")
@@ -113,6 +130,11 @@ SEED = TextField("seed", "seed", "data, random ids")
 PNG_COMPRESS = TextField("png-compress", "PNG compress", "0-9", "Pillow's default")
 PNG_WORKERS = TextField("png-workers", "PNG workers", "processes")
 HDF5_CHUNK = TextField("hdf5-chunk", "HDF5 chunk rows", "images per chunk", "automatic")
+TAR_SHARD = TextField("tar-shard", "tar shard bytes", "bytes per shard", "the store's default")
+PARQUET_ROWS = TextField(
+    "parquet-rows", "Parquet group", "images per row group", "the store's default"
+)
+ZARR_SHARD = TextField("zarr-shard", "Zarr shard", "images per shard", "the store's default")
 WORKDIR = TextField("workdir", "work dir", "", "the system temp dir", short=False)
 OUTPUT = TextField("output", "results file", "", "imgbench-results.json", short=False)
 
@@ -129,12 +151,22 @@ TEXT_FIELDS = (
     PNG_COMPRESS,
     PNG_WORKERS,
     HDF5_CHUNK,
+    TAR_SHARD,
+    PARQUET_ROWS,
+    ZARR_SHARD,
     WORKDIR,
     OUTPUT,
 )
+#: Options that apply to every store of a container: (container, option) -> the field.
+CONTAINER_OPTIONS: dict[tuple[str, str], str] = {
+    ("tar", "shard_bytes"): TAR_SHARD.id,
+    ("parquet", "row_group_rows"): PARQUET_ROWS.id,
+    ("zarr", "shard_images"): ZARR_SHARD.id,
+}
 #: Everything that can be marked, with the words used when a problem is listed.
 LABELS: dict[str, str] = {f.id: f.label for f in TEXT_FIELDS} | {
-    "backends": "backends",
+    "backends": "stores",
+    "stores": "typed stores",
     "experiments": "experiments",
 }
 #: Fields whose value goes into RunSettings: a typo in one means there are no settings.
@@ -158,6 +190,16 @@ PROBLEM_FIELDS: dict[str, str] = {
     "backend_options.png.workers": PNG_WORKERS.id,
     "backend_options.hdf5.chunk_rows": HDF5_CHUNK.id,
 }
+
+
+def problem_field(where: str) -> str | None:
+    """The form field that fixes a problem the settings' check located at ``where``: a
+    container's option (tar's shard_bytes...) is one field for all the container's stores."""
+    field_id = PROBLEM_FIELDS.get(where)
+    if field_id is None and where.startswith("backend_options."):
+        store, _, option = where.removeprefix("backend_options.").rpartition(".")
+        field_id = CONTAINER_OPTIONS.get((container_of(store), option))
+    return field_id
 
 
 # -- reading typed values ------------------------------------------------------------------
@@ -311,12 +353,21 @@ def same_plan(first: RunSettings, second: RunSettings) -> bool:
 
 
 def preset_summary(name: str) -> str:
-    chosen = PRESETS[name]
+    chosen = preset(name)
     cutoffs = f"{min(chosen.cutoffs):,}..{max(chosen.cutoffs):,}"
+    stores = f"{len(chosen.backends)} stores, " if len(chosen.backends) != 4 else ""
     return (
-        f"{PRESET_TITLES[name]}: {PRESET_PURPOSES[name]}. {chosen.target_count:,} images, "
-        f"cutoffs {cutoffs}, {chosen.repeats} repeats, {chosen.cache} cache"
+        f"{PRESET_TITLES[name]}: {PRESET_PURPOSES[name]}. {stores}{chosen.target_count:,} "
+        f"images, cutoffs {cutoffs}, {chosen.repeats} repeats, {chosen.cache} cache"
     )
+
+
+def left_out_note(name: str) -> str:
+    """The preset's stores left out because their library is missing here, in words."""
+    left_out = unavailable_stores(PRESETS[name].backends)
+    if not left_out:
+        return ""
+    return f"left out, their library is missing: {', '.join(left_out)} ({INSTALL_LINE})"
 
 
 # -- what the data field holds ----------------------------------------------------------------
@@ -482,6 +533,8 @@ def read_form(state: FormState) -> FormReading:
     warmup = reader.read("warmup", partial(parse_whole, minimum=0))
     k = reader.read("k", partial(parse_whole, minimum=1))
     seed = reader.read("seed", partial(parse_whole, minimum=0))
+    if "stores" in state.texts:  # the typed list: the ticks follow it once it means something
+        reader.read("stores", parse_stores)
     options = _backend_options(reader, state)
     workdir = reader.read("workdir", parse_workdir)
     settings = None
@@ -514,7 +567,7 @@ def read_form(state: FormState) -> FormReading:
         pixel_bytes = _known_pixel_bytes(settings, state.data_kind)
         for problem in located_problems(settings, bytes_per_image=pixel_bytes):
             found.append(problem.text)
-            field_id = PROBLEM_FIELDS.get(problem.where)
+            field_id = problem_field(problem.where)
             if field_id is None:
                 unplaced.append(problem.text)
             else:
@@ -546,12 +599,27 @@ def _backend_options(reader: _Reader, state: FormState) -> dict[str, dict[str, A
             "compression": state.hdf5_compression,
         },
     }
-    chosen = {}
+    chosen: dict[str, dict[str, Any]] = {}
     for backend, values in typed.items():
         changed = {k: v for k, v in values.items() if v != option_default(backend, k)}
         if backend in state.backends and changed:
             chosen[backend] = changed
+    for (container, option), field_id in CONTAINER_OPTIONS.items():
+        value = reader.read(field_id, partial(parse_optional_whole, minimum=1))
+        if value is None:
+            continue
+        for store in state.backends:  # a container's option goes to each of its stores
+            if container_of(store) == container:
+                chosen.setdefault(store, {})[option] = value
     return chosen
+
+
+def container_option_text(settings: RunSettings, container: str, option: str) -> str:
+    """A container option's value as the settings give it to the first of its stores."""
+    for store, values in settings.backend_options.items():
+        if container_of(store) == container and isinstance(values, Mapping) and option in values:
+            return optional_text(values[option])
+    return ""
 
 
 def _check_places(
@@ -590,7 +658,7 @@ def _rule_marks(
     """Where problems() would complain, said at the field that fixes it."""
     marks = {}
     if not state.backends:
-        marks["backends"] = "choose at least one backend"
+        marks["backends"] = "choose at least one store"
     if not state.experiments:
         marks["experiments"] = "choose at least one experiment"
     elif "disk_usage" in state.experiments and not {"store_single", "store_many"} & set(
@@ -660,8 +728,19 @@ class SetupScreen(Screen[None]):
             id="setup.preset_thorough",
             group=PRESET_GROUP,
         ),
+        Binding(
+            "f6,4",
+            "preset('formats')",
+            "Formats preset",
+            id="setup.preset_formats",
+            group=PRESET_GROUP,
+        ),
+        Binding("s", "focus_stores", "Go to the stores", id="setup.stores", show=False),
+        Binding("a", "add_store", "Add the store picked", id="setup.add_store", show=False),
         Binding("ctrl+o,o", "open_results", "Open results", id="setup.open"),
-        Binding("d", "download('cifar10')", "Download CIFAR-10", id="setup.download"),
+        Binding(  # its button says d: the footer keeps to 80 columns
+            "d", "download('cifar10')", "Download CIFAR-10", id="setup.download", show=False
+        ),
         Binding("escape", "leave_field", "Leave the field", id="setup.leave_field", show=False),
     ]
 
@@ -702,7 +781,7 @@ class SetupScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield Static(
-                "esc leaves a field; r runs, 1 2 3 presets, o opens, d downloads CIFAR-10",
+                "esc leaves a field; r run, 1-4 presets, s stores, a add, o open, d download",
                 id="keys-hint",
                 classes="hint",
             )
@@ -752,7 +831,11 @@ class SetupScreen(Screen[None]):
         """The text fields a preset fills."""
         png = settings.backend_options.get("png", {})
         hdf5 = settings.backend_options.get("hdf5", {})
-        return {
+        containers = {
+            field_id: container_option_text(settings, container, option)
+            for (container, option), field_id in CONTAINER_OPTIONS.items()
+        }
+        return containers | {
             "count": optional_text(settings.count),
             "cutoffs": ",".join(str(n) for n in settings.cutoffs),
             "repeats": str(settings.repeats),
@@ -827,14 +910,8 @@ class SetupScreen(Screen[None]):
             )
 
     def _backend_section(self, texts: dict[str, str]) -> ComposeResult:
-        yield self._section("Backends")
-        with Horizontal(classes="field choice-row"):
-            yield Label("store in", classes="field-label")
-            with Container(id="backends", classes="choices"):
-                for name in BACKENDS:
-                    chosen = name in self.initial.backends
-                    yield TickBox(name, chosen, id=f"backend-{name}", compact=True)
-        yield Static("", id="backends-problem", classes="problem", markup=False)
+        yield self._section("Stores: a container + an encoding")
+        yield StorePicker(self.initial.backends, id="store-picker")
         for spec in (PNG_COMPRESS, PNG_WORKERS, HDF5_CHUNK):
             yield from self._field(spec, texts[spec.id])
         compression = self.initial.backend_options.get("hdf5", {}).get(
@@ -845,6 +922,8 @@ class SetupScreen(Screen[None]):
             with RadioSet(id="hdf5-compression", compact=True):
                 for name in COMPRESSIONS:
                     yield Choice(name, value=name == compression, id=f"hdf5-{name}")
+        for spec in (TAR_SHARD, PARQUET_ROWS, ZARR_SHARD):
+            yield from self._field(spec, texts[spec.id])
 
     def _experiment_section(self) -> ComposeResult:
         yield self._section("Experiments")
@@ -905,13 +984,21 @@ class SetupScreen(Screen[None]):
         self._imgbench_app.start_run(reading.settings, self.output_path())
 
     def action_preset(self, name: str) -> None:
-        """Fill the plan from a preset; the data, seed and places stay as they are."""
-        chosen = PRESETS[name]
+        """Fill the plan from a preset; the data, seed and places stay as they are. Its
+        stores whose library is missing here are left out, and the note says so."""
+        chosen = preset(name)
+        self.fill_plan(chosen)
+        left_out = left_out_note(name)
+        summary = f"{preset_summary(name)}; {left_out}" if left_out else preset_summary(name)
+        self.notify(summary, title="Preset applied", timeout=6 if left_out else 4)
+
+    def fill_plan(self, chosen: RunSettings) -> None:
+        """Fill the plan (stores, options, experiments, sizes) from settings, a preset's
+        or a results file's; the data, seed and places stay as they are."""
         self._sampling = sampling_of(chosen)
         for field_id, value in self._plan_texts(chosen).items():
             self.query_one(f"#{field_id}", Input).value = value
-        for backend in BACKENDS:
-            self.query_one(f"#backend-{backend}", Checkbox).value = backend in chosen.backends
+        self.query_one(StorePicker).set_chosen(chosen.backends)
         for experiment in EXPERIMENTS:
             checkbox = self.query_one(f"#experiment-{experiment}", Checkbox)
             checkbox.value = experiment in chosen.experiments
@@ -921,8 +1008,19 @@ class SetupScreen(Screen[None]):
             "compression", option_default("hdf5", "compression")
         )
         self.query_one(f"#hdf5-{compression}", RadioButton).value = True
-        self.notify(preset_summary(name), title="Preset applied", timeout=4)
         self._schedule_check()
+
+    def action_focus_stores(self) -> None:
+        """Jump to the list of stores (the form is long at 80x24)."""
+        stores = self.query_one("#backends", SelectionList)
+        stores.focus()
+        stores.scroll_visible(top=True, animate=False)
+
+    def action_add_store(self) -> None:
+        """Add the store the two menus show; say why not when it cannot be added."""
+        problem = self.query_one(StorePicker).add_picked()
+        if problem:
+            self.notify(problem, title="Cannot add this store", severity="warning", timeout=6)
 
     def action_open_results(self) -> None:
         def opened(path: Path | None) -> None:
@@ -963,6 +1061,7 @@ class SetupScreen(Screen[None]):
 
     @on(Checkbox.Changed)
     @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
     def _choice_changed(self) -> None:
         self._schedule_check()
 
@@ -1025,6 +1124,7 @@ class SetupScreen(Screen[None]):
     def _enable_folder_fields(self, enabled: bool) -> None:
         self.query_one("#resize", Input).disabled = not enabled
         self.query_one("#keep-grey", Checkbox).disabled = not enabled
+        self.query_one(StorePicker).set_folder_data(enabled)
 
     def _form_state(self) -> FormState:
         texts = {widget.id: widget.value for widget in self.query(Input) if widget.id}
@@ -1032,7 +1132,7 @@ class SetupScreen(Screen[None]):
         current = verdict is not None and verdict.text == texts.get("data", "").strip()
         return FormState(
             texts=texts,
-            backends=tuple(b for b in BACKENDS if self._ticked(f"#backend-{b}")),
+            backends=self.query_one(StorePicker).chosen,
             experiments=tuple(e for e in EXPERIMENTS if self._ticked(f"#experiment-{e}")),
             cache=self._pressed("cache"),
             durable=self._ticked("#durable"),
@@ -1098,7 +1198,7 @@ class SetupScreen(Screen[None]):
         else:
             tasks = len(plan_tasks(settings))
             text = (
-                f"Ready: {tasks} timed tasks ({len(settings.backends)} backends, "
+                f"Ready: {tasks} timed tasks ({len(settings.backends)} stores, "
                 f"{len(settings.cutoffs)} cutoffs), {settings.repeats} repeats each. F5 runs it."
             )
         summary.update(text)
@@ -1108,7 +1208,7 @@ class SetupScreen(Screen[None]):
         """Which preset the plan matches, if any: the button lights up and a line says so."""
         matching = ""
         if settings is not None:
-            matching = next((n for n in PRESETS if same_plan(settings, PRESETS[n])), "")
+            matching = next((n for n in PRESETS if same_plan(settings, preset(n))), "")
         for name in PRESET_KEYS:
             self.query_one(f"#preset-{name}", Button).set_class(name == matching, "-active")
         note = preset_summary(matching) if matching else "custom plan (a preset key fills the form)"

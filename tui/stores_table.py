@@ -1,0 +1,81 @@
+"""The stores of a run: what each is made of, what its codec costs alone, how lossy it is.
+
+So a reader sees how much of a store's read is the container and how much the decode
+(the codec timed on its own), and what a lossy encoding gave up (PSNR, max error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.table import Table
+
+from imgbench.core.charts import (
+    Document,
+    backend_rank,
+    format_bytes,
+    format_seconds,
+    source_bytes_per_image,
+    source_words,
+)
+
+
+def store_records(doc: Document) -> dict[str, Mapping[str, Any]]:
+    """The document's "stores" section (empty for files written before it existed)."""
+    stores = doc.get("stores")
+    if not isinstance(stores, Mapping):
+        return {}
+    return {str(name): record for name, record in stores.items() if isinstance(record, Mapping)}
+
+
+def quality_text(record: Mapping[str, Any]) -> str:
+    """ "lossless", or the PSNR and largest error of a lossy encoding."""
+    if record.get("lossless", True):
+        return "lossless"
+    psnr = record.get("psnr_db")
+    worst = record.get("max_abs_error")
+    shown = "identical" if psnr is None else f"{psnr:.1f} dB PSNR"
+    return f"{shown}, max ±{worst}" if isinstance(worst, int) else shown
+
+
+def stores_table(doc: Document) -> Table | None:
+    """One row per store; None when the document has no "stores" section."""
+    records = store_records(doc)
+    if not records:
+        return None
+    table = Table(
+        title="Stores: container x encoding (the codec timed on its own, per image)",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("store", no_wrap=True)
+    table.add_column("container")
+    table.add_column("encoding")
+    table.add_column("quality", no_wrap=True)
+    for heading in ("record", "encode", "decode"):
+        table.add_column(heading, justify="right")
+    for name in sorted(records, key=backend_rank):
+        record = records[name]
+        table.add_row(
+            name,
+            str(record.get("container", "?")),
+            str(record.get("encoding", "?")),
+            quality_text(record),
+            _bytes(record.get("record_bytes_per_image")),
+            format_seconds(_seconds(record.get("encode_s_per_image"))),
+            format_seconds(_seconds(record.get("decode_s_per_image"))),
+        )
+    source = source_bytes_per_image(doc)
+    if source is not None:
+        table.caption = f"{source_words(doc)}: {format_bytes(source)} per image"
+        table.caption_justify = "left"
+    return table
+
+
+def _bytes(value: Any) -> str:
+    return format_bytes(value) if isinstance(value, (int, float)) else "-"
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
