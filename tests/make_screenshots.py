@@ -28,6 +28,7 @@ async def photograph(out: Path, size: tuple[int, int]) -> None:
         cutoffs=(10, 100, 1_000, 2_000),
         repeats=2,
         k=100,
+        backends=("png", "lmdb", "lmdb+jpeg90", "tar+png", "parquet+png", "zarr", "raw"),
         workdir=str(work),
     )
     app = create_app(settings=preset("quick", data="synthetic"))
@@ -54,6 +55,9 @@ async def photograph(out: Path, size: tuple[int, int]) -> None:
         await pilot.press("9")
         await pilot.pause(0.3)
         app.save_screenshot(filename=f"results-table-{suffix}.svg", path=str(out))
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        app.save_screenshot(filename=f"results-stores-{suffix}.svg", path=str(out))
         await pilot.press("f1")
         await pilot.pause(0.3)
         app.save_screenshot(filename=f"help-{suffix}.svg", path=str(out))

@@ -54,6 +54,19 @@ async def test_a_run_goes_from_progress_to_saved_results(
     assert list((tmp_path / "work").iterdir()) == []
 
 
+async def test_stores_of_a_container_and_an_encoding_run_in_the_app(tmp_path: Path) -> None:
+    """Names such as lmdb+jpeg90 reach the progress bars and the Stores tab intact."""
+    stores = ("png", "lmdb+jpeg90", "tar+png")
+    settings = tiny(tmp_path, backends=stores, experiments=("store_many", "read_many"))
+    app = create_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.start_run(settings, tmp_path / "results.json")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.3)
+        assert app.screen.document["status"] == "complete"
+        assert set(app.screen.document["stores"]) == set(stores)
+
+
 async def test_cancel_asks_first_then_keeps_what_was_measured(tmp_path: Path) -> None:
     settings = tiny(tmp_path, count=3000, cutoffs=(10, 3000), repeats=3)
     app = create_app(settings=settings)

@@ -1248,3 +1248,13 @@ def test_a_read_only_output_folder_falls_back(tmp_path: Path) -> None:
         locked.chmod(0o700)
     assert saved == fallback / "r.json"
     assert list(locked.iterdir()) == []
+
+
+def test_a_file_from_before_stores_had_containers_still_loads(tmp_path: Path) -> None:
+    """Results saved before issue 11 name a backend only: no container, encoding or stores."""
+    document = make_document()
+    assert "stores" not in document
+    assert all("container" not in row for row in document["measurements"])
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert load_document(path)["measurements"] == document["measurements"]

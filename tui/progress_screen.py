@@ -37,7 +37,7 @@ WHAT_IT_DOES = {
     "read_many": "reading the first {n} images",
     "read_random": "reading {k} random images out of {n}",
 }
-COLUMNS = ("backend", "experiment", "n", "median", "throughput", "verified")
+COLUMNS = ("store", "experiment", "n", "median", "throughput", "verified")
 
 
 def rate_text(images_per_s: float | None) -> str:
@@ -48,6 +48,12 @@ def rate_text(images_per_s: float | None) -> str:
 def task_in_words(task: Task, settings: RunSettings) -> str:
     words = WHAT_IT_DOES[task.experiment].format(n=f"{task.n:,}", k=f"{settings.k_for(task.n):,}")
     return f"{task.backend}: {words}"
+
+
+def bar_id(store: str) -> str:
+    """A store's bar id: Textual ids take no ``+`` (``lmdb+jpeg90`` becomes
+    ``bar-lmdb_jpeg90``; no store name holds ``_``, so ids stay distinct)."""
+    return "bar-" + store.replace("+", "_")
 
 
 def format_eta(seconds: float | None) -> str:
@@ -122,11 +128,17 @@ class ProgressScreen(Screen[None]):
     def _on_PlanReady(self, event: PlanReady) -> None:
         self.tasks = event.tasks
         backends = self.query_one("#backends", Vertical)
-        for backend in dict.fromkeys(task.backend for task in event.tasks):
+        stores = list(dict.fromkeys(task.backend for task in event.tasks))
+        width = max([len("overall"), *map(len, stores)]) + 2  # lmdb+jpeg90 in full
+        for label in self.query(".row-label").results(Label):
+            label.styles.width = width
+        for backend in stores:
             total = sum(1 for t in event.tasks if t.backend == backend)
+            label = Label(backend, classes="row-label")
+            label.styles.width = width
             row = Horizontal(
-                Label(backend, classes="row-label"),
-                ProgressBar(total=total, show_eta=False, id=f"bar-{backend}"),
+                label,
+                ProgressBar(total=total, show_eta=False, id=bar_id(backend)),
                 classes="backend-row",
             )
             backends.mount(row)
@@ -146,7 +158,7 @@ class ProgressScreen(Screen[None]):
         # Measurements done of those planned: backends take their samples in rounds, so
         # their bars move together; the overall bar above is the one that says time.
         self.done_by_backend[row["backend"]] += 1
-        bars = self.query(f"#bar-{row['backend']}").results(ProgressBar)
+        bars = self.query(f"#{bar_id(row['backend'])}").results(ProgressBar)
         for bar in bars:
             bar.update(progress=self.done_by_backend[row["backend"]])
         verified = {True: "yes", False: "NO", None: ""}[row["verified"]]

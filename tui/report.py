@@ -43,7 +43,7 @@ from imgbench.core.charts import (
 from imgbench.core.results import Comparison, ComparisonRow
 from imgbench.core.stats import half_interval_share
 
-from .stores_table import stores_table
+from .stores_table import WIDE_STORES, stores_table
 from .warnings_text import format_share, warning_words
 
 __all__ = [
@@ -76,9 +76,11 @@ STATUS_STYLES = {
 }
 #: Same colour and marker for a backend in every chart; other series take them in turn.
 BACKEND_COLORS = {"png": "blue+", "lmdb": "green+", "hdf5": "red+", "raw": "cyan+"}
-SERIES_COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "orange", "gray")
+# Every other series (lmdb+jpeg90, tar+png, ...) takes the next of these, in its chart's
+# order, so it never shares a colour and marker with a classic store shown beside it.
+SERIES_COLORS = ("magenta+", "yellow", "orange", "gray", "blue", "green", "red", "cyan")
 LINE_MARKERS = {"png": "•", "lmdb": "x", "hdf5": "+", "raw": "o"}
-SERIES_LINE_MARKERS = ("•", "x", "+", "o", "*", "#", "=", "%")
+SERIES_LINE_MARKERS = ("*", "#", "=", "%", "@", "&", "$", "~")
 BAR_MARKERS = ("█", "▒", "░", "▓", "#", "=", "%", "+")
 VERDICT_STYLES = {"faster": "green", "slower": "red"}
 NO_CLEAR_DIFFERENCE = "no clear difference"
@@ -114,7 +116,7 @@ def render_document(
     linear shows the real gaps, log shows the fast backends the linear axes flatten.
     """
     render_header(doc, console)
-    stores = stores_table(doc)
+    stores = stores_table(doc, compact=console.width < WIDE_STORES)
     if stores is not None:
         console.print()
         console.print(stores)
@@ -546,13 +548,15 @@ def draw_chart(figure: Any, chart: Chart, *, height: int) -> None:
 
 
 def _draw_lines(figure: Any, chart: Chart) -> None:
-    for index, series in enumerate(chart.series):
+    others = _other_series_numbers(chart.series)
+    for series in chart.series:
         figure.plot(
             list(series.xs),
             list(series.ys),
             label=series.label,
-            marker=LINE_MARKERS.get(series.label, _cycle(SERIES_LINE_MARKERS, index)),
-            color=_color(series, index),
+            marker=LINE_MARKERS.get(series.label)
+            or _cycle(SERIES_LINE_MARKERS, others[series.label]),
+            color=_color(series, others),
         )
     if chart.x_ticks:
         figure.xticks(list(chart.x_ticks), list(chart.x_tick_labels))
@@ -567,7 +571,8 @@ def _draw_bars(figure: Any, chart: Chart, *, plot_rows: int) -> None:
     heights = [list(series.ys) for series in chart.series]
     labels = [series.label for series in chart.series]
     markers = [_cycle(BAR_MARKERS, i) for i in range(len(chart.series))]
-    colors = [_color(series, i) for i, series in enumerate(chart.series)]
+    others = _other_series_numbers(chart.series)
+    colors = [_color(series, others) for series in chart.series]
     if len(chart.series) == 1:
         figure.bar(categories, heights[0], marker=markers[0], color=colors[0])
         top = max(heights[0])
@@ -604,8 +609,14 @@ def _padded(values: Sequence[float], *, fraction: float, at_least: float) -> tup
     return low - pad, high + pad
 
 
-def _color(series: Series, index: int) -> str:
-    return BACKEND_COLORS.get(series.label, _cycle(SERIES_COLORS, index))
+def _other_series_numbers(series: Sequence[Series]) -> dict[str, int]:
+    """Each series without a classic store's colour, numbered in order from 0."""
+    others = [one.label for one in series if one.label not in BACKEND_COLORS]
+    return {label: number for number, label in enumerate(dict.fromkeys(others))}
+
+
+def _color(series: Series, others: dict[str, int]) -> str:
+    return BACKEND_COLORS.get(series.label) or _cycle(SERIES_COLORS, others[series.label])
 
 
 def _cycle(choices: Sequence[str], index: int) -> str:

@@ -60,7 +60,7 @@ from .report import (
     verdict_style,
     verdict_words,
 )
-from .stores_table import stores_table
+from .stores_table import WIDE_STORES, stores_table
 from .warnings_text import warning_text
 
 if TYPE_CHECKING:
@@ -459,7 +459,7 @@ class ResultsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         charts = self._charts()
         self.log_sensitive = self._keys_that_change_with_scale()
-        stores = stores_table(self.document)
+        stores = stores_table(self.document, compact=self.app.size.width < WIDE_STORES)
         self.pane_ids = [f"tab-{chart.key}" for chart in charts] + [TABLE_TAB]
         if stores is not None:
             self.pane_ids.append(STORES_TAB)
@@ -568,6 +568,9 @@ class ResultsScreen(Screen[None]):
         if compact != self.compact_table:
             for table in self.query("#measurements").results(DataTable):
                 self._fill_measurements(table, compact=compact)
+        stores = stores_table(self.document, compact=event.size.width < WIDE_STORES)
+        for text in self.query("#stores-text").results(Static):
+            text.update(stores or "")
 
     def _comparison(self, other: tuple[dict[str, Any], Path]) -> Iterable[Static | DataTable[Text]]:
         other_doc, other_path = other

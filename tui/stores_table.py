@@ -29,39 +29,50 @@ def store_records(doc: Document) -> dict[str, Mapping[str, Any]]:
     return {str(name): record for name, record in stores.items() if isinstance(record, Mapping)}
 
 
-def quality_text(record: Mapping[str, Any]) -> str:
+#: Columns the full table needs; narrower, the store's name alone says what it is made of.
+WIDE_STORES = 100
+
+
+def quality_text(record: Mapping[str, Any], *, compact: bool = False) -> str:
     """ "lossless", or the PSNR and largest error of a lossy encoding."""
     if record.get("lossless", True):
         return "lossless"
     psnr = record.get("psnr_db")
     worst = record.get("max_abs_error")
-    shown = "identical" if psnr is None else f"{psnr:.1f} dB PSNR"
-    return f"{shown}, max ±{worst}" if isinstance(worst, int) else shown
+    shown = "identical" if psnr is None else f"{psnr:.1f} dB" + ("" if compact else " PSNR")
+    if not isinstance(worst, int):
+        return shown
+    return f"{shown}, ±{worst}" if compact else f"{shown}, max ±{worst}"
 
 
-def stores_table(doc: Document) -> Table | None:
-    """One row per store; None when the document has no "stores" section."""
+def stores_table(doc: Document, *, compact: bool = False) -> Table | None:
+    """One row per store; None when the document has no "stores" section. ``compact``
+    (under :data:`WIDE_STORES` columns) leaves out the container and encoding columns,
+    which the store's name already spells."""
     records = store_records(doc)
     if not records:
         return None
     table = Table(
-        title="Stores: container x encoding (the codec timed on its own, per image)",
+        title="Stores (the codec timed alone, per image)"
+        if compact
+        else "Stores: container x encoding (the codec timed on its own, per image)",
         title_justify="left",
         header_style="bold",
     )
     table.add_column("store", no_wrap=True)
-    table.add_column("container")
-    table.add_column("encoding")
+    if not compact:
+        table.add_column("container", no_wrap=True)
+        table.add_column("encoding", no_wrap=True)
     table.add_column("quality", no_wrap=True)
     for heading in ("record", "encode", "decode"):
-        table.add_column(heading, justify="right")
+        table.add_column(heading, justify="right", no_wrap=True)
     for name in sorted(records, key=backend_rank):
         record = records[name]
+        made_of = [str(record.get("container", "?")), str(record.get("encoding", "?"))]
         table.add_row(
             name,
-            str(record.get("container", "?")),
-            str(record.get("encoding", "?")),
-            quality_text(record),
+            *([] if compact else made_of),
+            quality_text(record, compact=compact),
             _bytes(record.get("record_bytes_per_image")),
             format_seconds(_seconds(record.get("encode_s_per_image"))),
             format_seconds(_seconds(record.get("decode_s_per_image"))),
