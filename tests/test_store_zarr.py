@@ -77,7 +77,7 @@ def test_raw_images_are_one_sharded_array_that_zarr_reads(tmp_path: Path) -> Non
     group = open_group(tmp_path / "s")
     array = group[zarr_store.IMAGES]
     assert isinstance(array, zarr.Array)
-    assert array.chunks == (1, 4, 3, 3) and array.shards == (4, 4, 3, 3)
+    assert array.chunks == (4, 4, 3, 3) and array.shards == (4, 4, 3, 3)
     assert array.compressors == ()
     np.testing.assert_array_equal(array[...], images)
     np.testing.assert_array_equal(group[zarr_store.LABELS][...], labels)  # type: ignore[index]

@@ -20,7 +20,7 @@ returns, not after each image.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,7 +39,17 @@ from .base import (
     Progress,
     ReadImages,
 )
-from .encoded import CorruptStore, EncodedBackend, Record, Shape
+from .encoded import (
+    CorruptStore,
+    EncodedBackend,
+    RawLayout,
+    ReadBatch,
+    Record,
+    Shape,
+    is_run,
+    put_raw_records,
+    raw_header,
+)
 from .option_words import is_whole, shown
 
 IMAGES_FILE = "images.parquet"
@@ -123,7 +133,7 @@ class ParquetBackend(EncodedBackend):
             return
         self._begin_write(len(images))
         writer = self._open_writer()
-        maker = _RawRecords(_raw_header(self.codec, images[0]), images[: self._rows])
+        maker = _RawRecords(raw_header(self.codec, images[0]), images[: self._rows])
         starts = range(0, len(images), self._rows)
         every = _report_every(len(starts))
         for number, start in enumerate(starts):
@@ -179,28 +189,40 @@ class ParquetBackend(EncodedBackend):
         return self._open_reader_state().record(image_id)
 
     def _read_ids(self, ids: npt.NDArray[np.int64], report: Progress) -> tuple[ReadImages, Labels]:
-        """Each needed row group read once (in file order), its images decoded into place."""
+        """The needed row groups streamed once, in file order, their images put in place."""
         reader = self._open_reader_state()
         labels = self._labels[ids]
-        out = _Out(len(ids), self._varying)
-        raw = _RawRows(self.decode) if self._raw_fixed() else None
-        groups = reader.by_group(ids)
-        every = _report_every(len(groups))
+        out = ReadBatch(len(ids), self._varying)
+        layout = RawLayout(self.decode) if self._raw_fixed() else None
+        step = -(-len(ids) // PROGRESS_STEPS)  # a few dozen reports at most
         done = 0
-        for number, (group, positions) in enumerate(groups):
-            rows = ids[positions] - reader.starts[group]
-            column = reader.group(group)
-            cut = raw.pixels(column, rows) if raw is not None else None
-            if cut is None or not out.put_pixels(positions, *cut):
-                for position, row in zip(positions.tolist(), rows.tolist(), strict=True):
-                    out.put(position, int(ids[position]), self.decode(column.record(row)))
+        for column, positions, rows in reader.columns_for(ids):
+            self._put_rows(out, ids, column, positions, rows, layout)
+            if (done + len(positions)) // step > done // step:
+                report(done + len(positions))
             done += len(positions)
-            if number % every == every - 1:
-                report(done)
         return out.result(), labels
 
-    def _raw_fixed(self) -> bool:
-        return isinstance(self.codec, RawCodec) and not self._varying
+    def _put_rows(
+        self,
+        out: ReadBatch,
+        ids: npt.NDArray[np.int64],
+        column: _Column,
+        positions: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.int64],
+        layout: RawLayout | None,
+    ) -> None:
+        """Rows of one batch into ``out`` at their positions: raw rows of one shape cut out
+        at once when they all check, else each record decoded."""
+        records = column.equal_rows() if layout is not None else None
+        if records is not None and layout is not None:
+            first = int(rows[0])
+            chosen = records[first : first + len(rows)] if is_run(rows) else records[rows]
+            cut = layout.pixels(chosen)
+            if cut is not None and out.put_pixels(positions, *cut):
+                return
+        for position, row in zip(positions.tolist(), rows.tolist(), strict=True):
+            out.put(position, int(ids[position]), self.decode(column.record(row)))
 
     def _close_readers(self) -> None:
         if self._reader is not None:
@@ -211,25 +233,18 @@ class ParquetBackend(EncodedBackend):
 # -- writing ------------------------------------------------------------------------------
 
 
-def _raw_header(codec: Codec, image: Images) -> bytes:
-    """The raw codec's header for images of this shape (the record minus the pixels)."""
-    record = codec.encode(image)
-    return record[: len(record) - image.nbytes]
-
-
 class _RawRecords:
     """Raw records (header then pixels) built for a whole block at once, in one buffer
     used again for every block: pyarrow has written a row group when write_table returns."""
 
     def __init__(self, header: bytes, first: Images) -> None:
-        self._header = len(header)
+        self._header = header
         self._buffer = np.empty((len(first), len(header) + first[0].nbytes), dtype=np.uint8)
-        self._buffer[:, : len(header)] = np.frombuffer(header, dtype=np.uint8)
 
     def records(self, block: Images) -> pa.Array:
         count, size = len(block), self._buffer.shape[1]
         rows = self._buffer[:count]
-        rows[:, self._header :] = block.reshape(count, -1)
+        put_raw_records(rows, self._header, block)
         offsets = np.arange(0, (count + 1) * size, size, dtype=np.int64)
         buffers = [None, pa.py_buffer(offsets), pa.py_buffer(rows)]
         return pa.LargeBinaryArray.from_buffers(pa.large_binary(), count, buffers)
@@ -380,110 +395,45 @@ class _Reader:
         group = int(np.searchsorted(self.starts, image_id, side="right")) - 1
         return self.group(group).record(image_id - int(self.starts[group]))
 
-    def by_group(self, ids: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.intp]]]:
-        """(row group, positions in ``ids`` of the ids in it) for each group needed."""
+    def columns_for(
+        self, ids: npt.NDArray[np.int64]
+    ) -> Iterator[tuple[_Column, npt.NDArray[np.intp], npt.NDArray[np.int64]]]:
+        """The row groups these ids need, streamed once in file order: each batch's image
+        column, the positions in ``ids`` of the ids it holds, and their rows in it.
+
+        One stream over the groups costs about a third less than reading them one call
+        each (1,000 random ids of 100,000 in 100 groups: 37 ms against 58 ms)."""
         if not len(ids):
-            return []
+            return
         groups = np.searchsorted(self.starts, ids, side="right") - 1
-        order = np.argsort(groups, kind="stable")
-        found, first = np.unique(groups[order], return_index=True)
-        pieces = np.split(order, first[1:])
-        return list(zip(found.tolist(), pieces, strict=True))
+        needed = np.unique(groups)
+        sizes = self.starts[needed + 1] - self.starts[needed]
+        begins = np.cumsum(sizes) - sizes  # where each needed group starts in the stream
+        stream = begins[np.searchsorted(needed, groups)] + ids - self.starts[groups]
+        order = np.argsort(stream, kind="stable")
+        places = stream[order]
+        batches = self.file.iter_batches(
+            batch_size=int(sizes.max()),
+            row_groups=needed.tolist(),
+            columns=["image"],
+            use_threads=False,
+        )
+        start = 0
+        for batch in batches:
+            count = len(batch)
+            low, high = np.searchsorted(places, [start, start + count]).tolist()
+            if high > low:
+                column = _Column.of(batch.column(0), count)
+                yield column, order[low:high], places[low:high] - start
+            start += count
+        if start != int(sizes.sum()):
+            raise CorruptStore(f"the row groups of {IMAGES_FILE} do not hold their images")
 
     def close(self) -> None:
         self._cached = None
         self.file.close()
 
 
-class _Out:
-    """The images being read: one (N,H,W,C) array, or a list when shapes vary."""
-
-    def __init__(self, count: int, varying: bool) -> None:
-        self.count = count
-        self.varying = varying
-        self.images: list[Images | None] = [None] * count if varying else []
-        self.batch: Images | None = None
-
-    def put(self, position: int, image_id: int, image: Images) -> None:
-        if self.varying:
-            self.images[position] = image
-            return
-        batch = self._batch_for(image.shape)
-        if image.shape != batch.shape[1:]:
-            raise CorruptStore(
-                f"image {image_id} has shape {image.shape}, the store's images have "
-                f"{batch.shape[1:]}"
-            )
-        batch[position] = image
-
-    def put_pixels(
-        self, positions: npt.NDArray[np.intp], pixels: npt.NDArray[np.uint8], shape: Shape
-    ) -> bool:
-        """Rows of pixels into place; False when the batch has another shape."""
-        batch = self._batch_for(shape)
-        if batch.shape[1:] != shape:
-            return False
-        if _is_run(positions):
-            first = int(positions[0])
-            batch[first : first + len(positions)].reshape(len(positions), -1)[...] = pixels
-        else:
-            batch[positions] = pixels.reshape(-1, *shape)
-        return True
-
-    def _batch_for(self, shape: Shape) -> Images:
-        if self.batch is None:
-            self.batch = np.empty((self.count, *shape), dtype=np.uint8)
-        return self.batch
-
-    def result(self) -> ReadImages:
-        if self.varying:
-            return [image for image in self.images if image is not None]  # all are set
-        if self.batch is None:
-            return np.empty((0, 0, 0, 0), dtype=np.uint8)
-        return self.batch
-
-
-class _RawRows:
-    """Raw records of one shape cut out of a row group at once.
-
-    The first record read is decoded by the raw codec, which gives the header every record
-    of that shape starts with; a group whose records all have that header and length holds
-    exactly those images, so its pixels are sliced out without decoding each record.
-    """
-
-    def __init__(self, decode: Callable[[Record], Images]) -> None:
-        self._decode = decode
-        self._layout: tuple[npt.NDArray[np.uint8], Shape] | None = None
-
-    def pixels(
-        self, column: _Column, rows: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.uint8], Shape] | None:
-        """The rows' pixels (one row each) and their shape; None when the group's records
-        differ (the caller decodes them one by one, which says what is wrong)."""
-        records = column.equal_rows()
-        if records is None:
-            return None
-        if self._layout is None:
-            first = column.record(int(rows[0]))
-            image = self._decode(first)
-            header = np.frombuffer(first, dtype=np.uint8)[: len(first) - image.size].copy()
-            self._layout = (header, image.shape)
-        header, shape = self._layout
-        if records.shape[1] != header.size + int(np.prod(shape)):
-            return None
-        chosen = records[int(rows[0]) : int(rows[-1]) + 1] if _is_run(rows) else records[rows]
-        if not (chosen[:, : header.size] == header).all():
-            return None
-        return chosen[:, header.size :], shape
-
-
 def _one_array(column: pa.ChunkedArray) -> pa.Array:
     """The column as one array (combine_chunks copies even a single chunk)."""
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-
-
-def _is_run(values: npt.NDArray[Any]) -> bool:
-    """Whether the values count up by one (a slice can stand for them)."""
-    if not len(values) or int(values[-1]) - int(values[0]) + 1 != len(values):
-        return False
-    return bool((np.diff(values) == 1).all())

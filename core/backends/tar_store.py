@@ -13,16 +13,22 @@ Writing costs per member, not per byte, for small images, so a chunk's headers a
 together with numpy, byte for byte what ``TarInfo.tobuf`` makes, and its buffers go out
 with ``writev`` unjoined: 1.0 s for 100,000 CIFAR images against 2.3 s one image at a time
 (without numpy; tarfile's own ``tobuf`` is slower still). ``store_one`` writes its image
-alone, where numpy's cost per call would be most of the time.
+alone, where numpy's cost per call would be most of the time. Raw images of one shape make
+samples of one length: a block's samples are built as one array and written at once, and
+read back at one stride, a pread per shard, for 0.25 s to store 100,000 CIFAR images and
+0.09 s to read them (raw .npy: 0.17 s and 0.06 s). A full shard is synced and closed on a
+thread of its own while the next one is written; the batch returns once all are synced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tarfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from io import FileIO
 from itertools import chain
 from pathlib import Path
@@ -32,8 +38,15 @@ import numpy as np
 import numpy.typing as npt
 
 from ..codecs import Codec
-from .base import read_marker
-from .encoded import CorruptStore, EncodedBackend, Record, Shape
+from .base import Images, Labels, read_marker
+from .encoded import (
+    CorruptStore,
+    EncodedBackend,
+    Record,
+    Shape,
+    is_run,
+    put_raw_records,
+)
 from .option_words import is_whole, shown
 
 INDEX_FILE = "index.npy"
@@ -101,12 +114,16 @@ def header_template(mtime: int) -> npt.NDArray[np.uint8]:
 
 
 def headers(
-    mtime: int, names: npt.NDArray[np.uint8], sizes: npt.NDArray[np.int64]
+    mtime: int,
+    names: npt.NDArray[np.uint8],
+    sizes: npt.NDArray[np.int64],
+    out: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8]:
     """(n, 512) ustar headers of regular files with these name fields and sizes, byte for
-    byte as ``TarInfo.tobuf`` makes them."""
+    byte as ``TarInfo.tobuf`` makes them; built in ``out`` when given (no copy)."""
     template = header_template(mtime)
-    blocks = np.repeat(template[np.newaxis], len(names), axis=0)
+    blocks = np.empty((len(names), BLOCK), dtype=np.uint8) if out is None else out
+    blocks[:] = template
     blocks[:, NAME_FIELD] = names
     blocks[:, SIZE_DIGITS] = octal_digits(sizes, 11)
     checksums = (
@@ -173,7 +190,7 @@ def name_fields(names: list[bytes]) -> npt.NDArray[np.uint8]:
     return fields.reshape(len(names), NAME_FIELD.stop)
 
 
-def write_all(descriptor: int, data: bytes) -> None:
+def write_all(descriptor: int, data: bytes | memoryview) -> None:
     """Write every byte, however many calls it takes."""
     view = memoryview(data)
     while view:
@@ -185,6 +202,27 @@ def record_sizes(records: list[bytes]) -> npt.NDArray[np.int64]:
     if len(sizes) and sizes.max() > MAX_MEMBER_BYTES:
         raise ValueError(f"a tar member holds at most {MAX_MEMBER_BYTES:,} bytes")
     return sizes
+
+
+def sample_spans(sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each sample's bytes in a shard: the record's header and padded data, then the
+    label member (header and one block of text)."""
+    spans: npt.NDArray[np.int64] = BLOCK + sizes + (-sizes % BLOCK) + 2 * BLOCK
+    return spans
+
+
+def label_members(
+    mtime: int, ids: range, labels: list[int], out: npt.NDArray[np.uint8] | None = None
+) -> npt.NDArray[np.uint8]:
+    """(n, 1024) label members ``{id:09d}.cls``: a header, then the label's ASCII decimal
+    in a block of its own; built in ``out`` when given."""
+    texts = [b"%d" % label for label in labels]
+    members = np.empty((len(texts), 2 * BLOCK), dtype=np.uint8) if out is None else out
+    headers(mtime, numbered_names(ids, LABEL_EXTENSION), record_sizes(texts), members[:, :BLOCK])
+    text_block = np.array(texts, dtype=f"S{LABEL_DIGITS}").view(np.uint8)
+    members[:, BLOCK:] = 0
+    members[:, BLOCK : BLOCK + LABEL_DIGITS] = text_block.reshape(-1, LABEL_DIGITS)
+    return members
 
 
 class TarBackend(EncodedBackend):
@@ -222,11 +260,15 @@ class TarBackend(EncodedBackend):
         self._sync_each_chunk = False
         self._mtime = 0
         self._entries: list[npt.NDArray[Any]] = []
+        self._samples: npt.NDArray[np.uint8] | None = None
+        self._syncer: ThreadPoolExecutor | None = None
+        self._closing: list[Future[None]] = []
         # the reader
         self._descriptors: list[int] = []
         self._shards: npt.NDArray[np.intp] = np.empty(0, dtype=np.intp)
         self._offsets: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self._sizes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._buffer: npt.NDArray[np.uint8] | None = None
 
     def files(self) -> list[Path]:
         index = self.location / INDEX_FILE
@@ -249,23 +291,72 @@ class TarBackend(EncodedBackend):
             created = self._write_few(first_id, records, labels)
         else:
             created = self._write_at_once(first_id, records, labels)
+        self._sync_chunk(created)
+
+    def _sync_chunk(self, created: bool) -> None:
+        """An append session's image made durable: the shard, and the folder when the
+        shard is new."""
         if self._sync_each_chunk and self._handle is not None:
             self._sync_file(self._handle)
             if created:
                 self._sync_folder()
 
     def _write_at_once(self, first_id: int, records: list[bytes], labels: list[int]) -> bool:
-        """Headers built together, buffers written without joining; a shard is filled up,
-        the next one started. Whether a shard was created."""
+        """Headers built together, buffers written without joining. Whether a shard was
+        created."""
         sizes = record_sizes(records)
-        spans = BLOCK + sizes + (-sizes % BLOCK) + 2 * BLOCK  # header, data, label member
         parts = self._member_parts(first_id, records, labels, sizes)
+        spans = sample_spans(sizes)
+
+        def write(start: int, stop: int) -> None:
+            self._write_parts(parts[4 * start : 4 * stop], spans[start:stop])
+
+        return self._fill_shards(sizes, labels, write)
+
+    def _write_raw_block(self, first_id: int, block: Images, labels: Labels, header: bytes) -> None:
+        """Raw images of one shape: every sample (record header, record, padding, label
+        member) has one length, so a block's samples are built as one (n, span) array and
+        written with plain writes, at 2-3 times the speed of a buffer per member."""
+        if len(block) < FEW_IMAGES:
+            super()._write_raw_block(first_id, block, labels, header)
+            return
+        size = len(header) + block[0].nbytes
+        sizes = np.full(len(block), size, dtype=np.int64)
+        samples = self._sample_rows(len(block), int(sample_spans(sizes[:1])[0]))
+        ids = range(first_id, first_id + len(block))
+        headers(self._mtime, self._names(ids), sizes, samples[:, :BLOCK])
+        put_raw_records(samples[:, BLOCK : BLOCK + size], header, block)
+        label_list = labels.tolist()
+        label_members(self._mtime, ids, label_list, samples[:, -2 * BLOCK :])
+
+        def write(start: int, stop: int) -> None:
+            assert self._handle is not None, "_fill_shards opens a shard first"
+            write_all(self._handle.fileno(), samples[start:stop].reshape(-1).data)
+
+        self._sync_chunk(self._fill_shards(sizes, label_list, write))
+
+    def _sample_rows(self, count: int, span: int) -> npt.NDArray[np.uint8]:
+        """(count, span) zeroed rows, the previous block's again when they fit: a block
+        overwrites all but the padding, which stays zero, and fresh memory for every
+        block cost a page fault per 4 KiB."""
+        rows = self._samples
+        if rows is None or rows.shape[1] != span or len(rows) < count:
+            rows = self._samples = np.zeros((count, span), dtype=np.uint8)
+        return rows[:count]
+
+    def _fill_shards(
+        self, sizes: npt.NDArray[np.int64], labels: list[int], write: Callable[[int, int], None]
+    ) -> bool:
+        """Samples of these record sizes written in order by ``write(start, stop)``: a
+        shard filled up, the next one started, their index entries kept. Whether a shard
+        was created."""
+        spans = sample_spans(sizes)
         start, created = 0, False
-        while start < len(records):
+        while start < len(sizes):
             created |= self._make_room()
             begins = self._filled + np.cumsum(spans[start:]) - spans[start:]
             stop = start + int(np.searchsorted(begins, self._shard_bytes))
-            self._write_parts(parts[4 * start : 4 * stop], spans[start:stop])
+            write(start, stop)
             entries = np.empty(stop - start, dtype=INDEX_DTYPE)
             entries["shard"], entries["offset"] = self._shard, begins[: stop - start] + BLOCK
             entries["size"], entries["label"] = sizes[start:stop], labels[start:stop]
@@ -312,15 +403,8 @@ class TarBackend(EncodedBackend):
         """Four buffers per image: its record's header, the record, the padding, and the
         label member (header and text block)."""
         n, ids = len(records), range(first_id, first_id + len(records))
-        texts = [b"%d" % label for label in labels]
-        label_members = np.zeros((n, 2 * BLOCK), dtype=np.uint8)
-        label_members[:, :BLOCK] = headers(
-            self._mtime, numbered_names(ids, LABEL_EXTENSION), record_sizes(texts)
-        )
-        text_block = np.array(texts, dtype=f"S{LABEL_DIGITS}").view(np.uint8)
-        label_members[:, BLOCK : BLOCK + LABEL_DIGITS] = text_block.reshape(-1, LABEL_DIGITS)
         heads = headers(self._mtime, self._names(ids), sizes).reshape(-1).data
-        tails = label_members.reshape(-1).data
+        tails = label_members(self._mtime, ids, labels).reshape(-1).data
         return list(
             chain.from_iterable(
                 zip(
@@ -364,18 +448,43 @@ class TarBackend(EncodedBackend):
         self._handle = open(path, "xb", buffering=0)  # noqa: SIM115 - open across chunks
 
     def _close_shard(self) -> None:
-        """End the archive as tarfile does: two zero blocks, padded to a whole record."""
+        """End the archive as tarfile does: two zero blocks, padded to a whole record; then
+        sync and close it on the writer's thread, while the next shard is written (the
+        disk's wait overlaps the work; ``_end_write`` waits for every shard)."""
         handle = self._handle
         if handle is None:
             return
-        end = 2 * BLOCK
-        write_all(handle.fileno(), bytes(end + (-(self._filled + end) % TAR_RECORD)))
-        self._sync_file(handle)
-        handle.close()
         self._handle = None
+        try:
+            end = 2 * BLOCK
+            write_all(handle.fileno(), bytes(end + (-(self._filled + end) % TAR_RECORD)))
+        except BaseException:
+            handle.close()
+            raise
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="tar-sync")
+        self._closing.append(self._syncer.submit(self._sync_and_close, handle))
+
+    def _sync_and_close(self, handle: FileIO) -> None:
+        try:
+            self._sync_file(handle)
+        finally:
+            handle.close()
+
+    def _closed_shards(self) -> None:
+        """Wait until every closed shard is synced and closed; the first failure raised."""
+        closing, self._closing = self._closing, []
+        syncer, self._syncer = self._syncer, None
+        try:
+            for future in closing:
+                future.result()
+        finally:
+            if syncer is not None:
+                syncer.shutdown(wait=True)
 
     def _end_write(self) -> None:
         self._close_shard()
+        self._closed_shards()
         pieces = self._entries
         index = np.concatenate(pieces) if pieces else np.empty(0, dtype=INDEX_DTYPE)
         with open(self.location / INDEX_FILE, "xb") as handle:
@@ -384,13 +493,15 @@ class TarBackend(EncodedBackend):
             handle.write(index.data)  # np.save's short-write error would lose errno
             self._sync_file(handle)
         self._sync_folder()
-        self._entries = []
+        self._entries, self._samples = [], None
 
     def _abort_write(self) -> None:
         if self._handle is not None:
             handle, self._handle = self._handle, None
             handle.close()
-        self._entries = []
+        with contextlib.suppress(Exception):  # the write's own error is the one to report
+            self._closed_shards()
+        self._entries, self._samples = [], None
 
     # -- reading -----------------------------------------------------------------------
 
@@ -435,9 +546,58 @@ class TarBackend(EncodedBackend):
             raise CorruptStore(f"{shard_name(shard)} ends inside image {image_id}'s record")
         return data
 
+    def _raw_rows(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8] | None:
+        """Equal-sized records as one (n, size) array: a run of ids whose samples have one
+        length is read with one pread per shard it spans; other ids one pread each,
+        joined. None when the sizes differ or a shard is cut short (the records are then
+        read one by one, which says where)."""
+        sizes = self._sizes[ids]
+        if not len(ids) or (sizes != sizes[0]).any():
+            return None
+        size = int(sizes[0])
+        stride = self._stride(ids, size)
+        if stride is None:
+            joined = b"".join(self._records(ids))
+            return np.frombuffer(joined, dtype=np.uint8).reshape(len(ids), size)
+        rows = self._read_rows(len(ids), stride)
+        shards = self._shards[ids]
+        for piece in np.split(np.arange(len(ids)), np.flatnonzero(np.diff(shards)) + 1):
+            first, count = int(piece[0]), len(piece)
+            wanted = (count - 1) * stride + size
+            into = rows[first : first + count].reshape(-1)[:wanted].data
+            offset = self._offsets.item(ids[first])
+            if os.preadv(self._descriptors[shards.item(first)], [into], offset) != wanted:
+                return None
+        return rows[:, :size]
+
+    def _stride(self, ids: npt.NDArray[np.int64], size: int) -> int | None:
+        """The distance between consecutive records of a run of ids, when it is one in
+        every shard the run spans and leaves room for each record; None otherwise."""
+        if len(ids) < 2 or not is_run(ids):
+            return None
+        first, last = int(ids[0]), int(ids[-1]) + 1
+        same_shard = np.diff(self._shards[first:last]) == 0
+        steps = np.diff(self._offsets[first:last])[same_shard]
+        if not len(steps):
+            return None
+        stride = int(steps[0])
+        if stride < size or (steps != stride).any():
+            return None
+        return stride
+
+    def _read_rows(self, count: int, stride: int) -> npt.NDArray[np.uint8]:
+        """A (count, stride) buffer, the last read's again when it fits: its rows are
+        copied out before the next read, and fresh memory for every chunk cost a page
+        fault per 4 KiB."""
+        rows = self._buffer
+        if rows is None or rows.shape[1] != stride or len(rows) < count:
+            rows = self._buffer = np.empty((count, stride), dtype=np.uint8)
+        return rows[:count]
+
     def _close_readers(self) -> None:
         descriptors, self._descriptors = self._descriptors, []
         for descriptor in descriptors:
             os.close(descriptor)
         self._shards = np.empty(0, dtype=np.intp)
         self._offsets = self._sizes = np.empty(0, dtype=np.int64)
+        self._buffer = None
