@@ -65,9 +65,12 @@ def ignore_terminal_signals() -> None:
 def worker_start() -> None:
     """The first thing a worker process does: die with its parent, leave the terminal's
     signals to it, and end plainly on SIGTERM (the way a pool stops its workers) rather
-    than through any handler a forked worker inherited."""
+    than through any handler a forked worker inherited. A starter that holds the stop
+    signals while it forks (:func:`stop_signals_held`) closes the window before this runs:
+    a signal that arrived in between finds the new dispositions."""
     ignore_terminal_signals()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))  # held by its starter
     die_with_parent(signal.SIGKILL)
 
 
