@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .results import MEASURED_EXPERIMENTS
+from .results import MEASURED_EXPERIMENTS, experiment_key
 
 ChartKind = Literal["line", "bar", "stacked_bar"]
 Document = Mapping[str, Any]
@@ -34,6 +34,9 @@ EXPERIMENT_LABELS = {
     "read_random": "read random",
 }
 BASELINE = "raw"
+#: Rows with their own figures and summary (the epoch loader and single-read latency):
+#: several per (store, n), so the time summary of the other experiments leaves them out.
+LOADER_EXPERIMENTS = ("epoch", "epoch_batched", "read_latency")
 #: Beyond this ratio of largest to smallest value, a linear axis hides the small ones.
 WIDE_RANGE = 100
 MISSING = "—"
@@ -115,6 +118,8 @@ class Row:
     bytes_apparent: int | None
     bytes_allocated: int | None
     verified: bool | None
+    #: The experiment with its epoch and loader workers, for an epoch row ("epoch:1:2").
+    key: str = ""
 
 
 # -- formatting for people ----------------------------------------------------------------
@@ -172,8 +177,14 @@ def format_ratio(ratio: float | None) -> str:
 
 
 def experiment_label(experiment: str) -> str:
-    """The words for an experiment's key ("store_many" -> "store many")."""
-    return EXPERIMENT_LABELS.get(experiment, experiment.replace("_", " "))
+    """The words for an experiment's key ("store_many" -> "store many"; an epoch row's
+    key "epoch:1:2" -> "epoch 1, 2 workers")."""
+    name, _, detail = experiment.partition(":")
+    words = EXPERIMENT_LABELS.get(name, name.replace("_", " "))
+    epoch, _, workers = detail.partition(":")
+    if epoch.isdigit() and workers.isdigit():
+        words += f" {epoch}, {workers} worker{'' if workers == '1' else 's'}"
+    return words
 
 
 def seconds_decade_label(exponent: int) -> str:
@@ -244,6 +255,7 @@ def _parse_row(entry: Any) -> Row | None:
         bytes_apparent=_int(entry.get("bytes_apparent")),
         bytes_allocated=_int(entry.get("bytes_allocated")),
         verified=verified if isinstance(verified, bool) else None,
+        key=experiment_key(entry),
     )
 
 
@@ -702,7 +714,15 @@ def all_charts(doc: Document, log: bool = False) -> list[Chart]:
         bytes_per_image_chart(doc),
         throughput_vs_raw_chart(doc, "store_many"),
         throughput_vs_raw_chart(doc, "read_many"),
+        *_loader_charts(doc),
     ]
+
+
+def _loader_charts(doc: Document) -> list[Chart]:
+    """The training read's charts (their module draws on this one's helpers)."""
+    from .epoch_charts import loader_charts
+
+    return loader_charts(doc)
 
 
 def table_rows(doc: Document) -> list[tuple[str, ...]]:
@@ -714,7 +734,7 @@ def _cells(row: Row) -> tuple[str, ...]:
     disk = row.bytes_allocated if row.bytes_allocated is not None else row.bytes_apparent
     return (
         row.backend,
-        experiment_label(row.experiment),
+        experiment_label(row.key or row.experiment),
         f"{row.n:,}",
         f"{row.k:,}" if row.k is not None else MISSING,
         format_seconds(row.median_s),
@@ -735,7 +755,7 @@ def largest_n_medians(
     Returns (experiments in display order, largest n per experiment, row per
     (backend, experiment) at that n). A backend that did not reach it has no row.
     """
-    rows = measurement_rows(doc)
+    rows = [r for r in measurement_rows(doc) if r.experiment not in LOADER_EXPERIMENTS]
     experiments = sorted({r.experiment for r in rows}, key=experiment_rank)
     largest = {e: max(r.n for r in rows if r.experiment == e) for e in experiments}
     at_largest = {(r.backend, r.experiment): r for r in rows if r.n == largest[r.experiment]}

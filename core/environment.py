@@ -33,7 +33,7 @@ def environment_info(workdir: Path) -> dict[str, Any]:
         "machine": _safely(lambda: platform.machine() or None),
         "cpu": _safely(cpu_model),
         "cores": _safely(os.cpu_count),
-        "cores_available": _safely(_cores_available),
+        "cores_available": _safely(cores_available),
         "memory_bytes": _safely(memory_bytes),
         "packages": {name: _safely(partial(package_version, name)) for name in PACKAGES},
         "liblmdb": _safely(liblmdb_version),
@@ -63,7 +63,7 @@ def cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def _cores_available() -> int | None:
+def cores_available() -> int | None:
     """The cores this process may run on (fewer than ``cores`` in a pinned container)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))

@@ -27,6 +27,9 @@ PRIOR_PER_IMAGE_S: dict[tuple[str, str], float] = {
     ("hdf5", "read_single"): 8e-6,
     ("hdf5", "read_random"): 7e-6,
     ("raw", "store_single"): 520e-6,
+    ("png", "epoch"): 110e-6,  # per image of every epoch, decode in the workers
+    ("png", "epoch_batched"): 110e-6,
+    ("png", "read_latency"): 120e-6,
 }
 DEFAULT_PER_IMAGE_S = 5e-6
 #: Fixed cost of one sample step: a store makes a folder, syncs, and removes the last
@@ -34,6 +37,8 @@ DEFAULT_PER_IMAGE_S = 5e-6
 #: quick run here: about 2 ms a step for open and small reads, its store included).
 PRIOR_OVERHEAD_S = 5e-3
 PRIOR_READ_OVERHEAD_S = 2e-3
+#: An epoch sample starts its loader's workers once per epoch (fork, open the store).
+PRIOR_EPOCH_OVERHEAD_S = 0.3
 STORES = frozenset({"store_single", "store_many"})
 NOT_DURABLE_FACTOR = 0.1  # without fsync, single stores cost far less
 #: Below this many images per sample, fixed costs hide the cost per image...
@@ -112,6 +117,8 @@ class EtaModel:
 
     @staticmethod
     def _prior_overhead(experiment: str) -> float:
+        if experiment.startswith("epoch"):
+            return PRIOR_EPOCH_OVERHEAD_S
         return PRIOR_OVERHEAD_S if experiment in STORES else PRIOR_READ_OVERHEAD_S
 
     def _prior_per_image(self, backend: str, experiment: str) -> float:

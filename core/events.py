@@ -17,10 +17,12 @@ class Task:
     backend: str
     experiment: str
     n: int
+    workers: int | None = None  # loader worker processes, for the epoch experiments
 
     @property
     def label(self) -> str:
-        return f"{self.backend} {self.experiment} n={self.n:,}"
+        label = f"{self.backend} {self.experiment} n={self.n:,}"
+        return label if self.workers is None else f"{label} workers={self.workers}"
 
 
 @dataclass(frozen=True)

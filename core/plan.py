@@ -14,7 +14,14 @@ from pathlib import Path
 
 from .errors import SettingsError
 from .events import Task
-from .settings import READ_EXPERIMENTS, SINGLE_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
+from .settings import (
+    EPOCH_EXPERIMENTS,
+    LOADER_EXPERIMENTS,
+    READ_EXPERIMENTS,
+    SINGLE_EXPERIMENTS,
+    STORE_EXPERIMENTS,
+    RunSettings,
+)
 
 #: Room kept free on top of the plan's estimate.
 SPACE_MARGIN_BYTES = 64 << 20
@@ -30,23 +37,30 @@ class Group:
     tasks: tuple[Task, ...]
 
 
-def plan_groups(settings: RunSettings) -> tuple[Group, ...]:
-    """n ascending; at each n the stores, then the reads, in the settings' backend order."""
+def plan_groups(settings: RunSettings, cores: int | None = None) -> tuple[Group, ...]:
+    """n ascending; at each n the stores, then the reads, in the settings' backend order.
+    The loader experiments (epochs, read latency) run at the largest n only, an epoch
+    once per worker count of the sweep (``cores`` is the machine's, for the sweep)."""
     single = set(settings.single_cutoffs())
     order = [e for e in (*STORE_EXPERIMENTS, *READ_EXPERIMENTS) if e in settings.experiments]
+    cutoffs = sorted(set(settings.cutoffs))
     groups = []
-    for n in sorted(set(settings.cutoffs)):
+    for n in cutoffs:
         for experiment in order:
             if experiment in SINGLE_EXPERIMENTS and n not in single:
                 continue
-            tasks = tuple(Task(backend, experiment, n) for backend in settings.backends)
-            groups.append(Group(experiment, n, tasks))
+            if experiment in LOADER_EXPERIMENTS and n != cutoffs[-1]:
+                continue
+            sweep = settings.worker_sweep(cores) if experiment in EPOCH_EXPERIMENTS else (None,)
+            for workers in sweep:
+                tasks = tuple(Task(store, experiment, n, workers) for store in settings.backends)
+                groups.append(Group(experiment, n, tasks))
     return tuple(groups)
 
 
-def plan_tasks(settings: RunSettings) -> tuple[Task, ...]:
+def plan_tasks(settings: RunSettings, cores: int | None = None) -> tuple[Task, ...]:
     """Every task, in the order their groups run."""
-    return tuple(task for group in plan_groups(settings) for task in group.tasks)
+    return tuple(task for group in plan_groups(settings, cores) for task in group.tasks)
 
 
 def bytes_on_disk_per_image(backend: str, pixel_bytes: int) -> int:

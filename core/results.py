@@ -799,8 +799,19 @@ def _rows_by_key(document: dict[str, Any]) -> dict[RowKey, dict[str, Any]]:
     """Measurements by (backend, experiment, n), in the document's order; first one wins."""
     found: dict[RowKey, dict[str, Any]] = {}
     for row in document.get("measurements", []):
-        found.setdefault((row["backend"], row["experiment"], row["n"]), row)
+        found.setdefault((row["backend"], experiment_key(row), row["n"]), row)
     return found
+
+
+def experiment_key(row: Mapping[str, Any]) -> str:
+    """What a row measured, as one key: its experiment, and for an epoch row which epoch
+    with how many loader workers ("epoch:1:2" is epoch 1 with 2 workers), so that the
+    rows of one (store, n) stay apart."""
+    experiment = str(row.get("experiment"))
+    epoch, workers = row.get("epoch"), row.get("workers")
+    if isinstance(epoch, int) and isinstance(workers, int):
+        return f"{experiment}:{epoch}:{workers}"
+    return experiment
 
 
 #: Two runs of the same plan on one machine differ by up to this factor in a row (drift of a

@@ -52,6 +52,9 @@ MEASURED_EXPERIMENTS = (
     "open",
     "read_many",
     "read_random",
+    "read_latency",
+    "epoch",
+    "epoch_batched",
 )
 CACHE_MODES = ("warm", "cold", "cold-unsupported")
 PRESSURE_SOURCES = ("psi", "loadavg")
@@ -210,6 +213,10 @@ SETTINGS = obj(
         "max_samples": whole(0),
         "single_max_n": whole(0),
         "warmup_store_max_n": whole(0),
+        # written since the epoch experiment came; older files lack them
+        "batch_size": whole(1),
+        "loader_workers": list_of(whole(1), "a list of whole numbers of at least 1"),
+        "epochs": whole(1),
     }
 )
 
@@ -267,6 +274,40 @@ MEASUREMENT_REQUIRED = (
     "cache",
 )
 
+_PERCENTILES = obj(
+    {name: seconds() for name in ("p50", "p90", "p95", "p99", "p999")},
+    required=("p50", "p99"),
+)
+_HISTOGRAM = obj(
+    {
+        "edges_s": list_of(seconds(), "a list of seconds", at_least=2, at_most=LIST_ITEMS),
+        "counts": list_of(whole(0), "a list of whole numbers", at_most=LIST_ITEMS),
+    },
+    required=("edges_s", "counts"),
+)
+_PAGE_CACHE = obj(
+    {
+        "store_bytes": whole(0, BYTES_MAX),
+        "resident_bytes": _or_null(whole(0, BYTES_MAX)),
+        "memory_available_bytes": _or_null(whole(0, BYTES_MAX)),
+        "fits_in_memory": BOOLEAN,
+    },
+    required=("store_bytes", "fits_in_memory"),
+)
+#: What an epoch row adds (experiment ``epoch`` or ``epoch_batched``), and a latency row.
+EPOCH_FIELDS: dict[str, Schema] = {
+    "workers": whole(1),
+    "epoch": whole(1),
+    "batch_size": whole(1),
+    "first_batch_s": seconds(),
+    "batch_latency_s": _PERCENTILES,
+    "cpu_s_per_image": seconds(),
+    "worker_peak_rss_bytes": _or_null(whole(0, BYTES_MAX)),
+    "page_cache": _PAGE_CACHE,
+    "latency_s": _PERCENTILES,
+    "histogram": _HISTOGRAM,
+}
+
 _RATE = number(0, RATE_MAX, f"a number from 0 to {_bound(RATE_MAX)}")
 
 STORE_NAME: Schema = {
@@ -313,6 +354,7 @@ MEASUREMENT = obj(
             at_most=COUNT_MAX,
         ),
         "pressure": PRESSURE,
+        **EPOCH_FIELDS,
     },
     required=MEASUREMENT_REQUIRED,
 )

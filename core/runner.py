@@ -27,7 +27,8 @@ from .data_source import (
     skipped_files_note,
 )
 from .dataset import Dataset
-from .environment import environment_info
+from .environment import cores_available, environment_info
+from .epoch_measure import EpochSampler, LatencySampler, epoch_rows_extra
 from .errors import ImgbenchError
 from .eta import EtaModel
 from .events import (
@@ -43,6 +44,7 @@ from .events import (
     TaskStarted,
 )
 from .lifeline import STOP_SIGNALS, die_with_parent, ignore_terminal_signals
+from .loader import EpochStopped
 from .measure import (
     READ_SAMPLERS,
     Sample,
@@ -57,7 +59,7 @@ from .pressure import PressureReading, pressure_between, read_pressure
 from .results import measurement
 from .sampling import SamplingRule, rotated
 from .scratch import remove_scratch
-from .settings import READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
+from .settings import EPOCH_EXPERIMENTS, READ_EXPERIMENTS, STORE_EXPERIMENTS, RunSettings
 from .store_profile import codec_cost, quality, reference_images, store_codec, store_record
 
 LOAD_TASK = "load data"
@@ -175,7 +177,7 @@ class ChildRun:
         )
         #: Each store's entry of the results' "stores" (what it is, codec cost, quality).
         self.store_records: dict[str, dict[str, Any]] = {}
-        self.groups = plan_groups(settings)
+        self.groups = plan_groups(settings, cores_available() or os.cpu_count())
         self.tasks = tuple(task for group in self.groups for task in group.tasks)
         self.rule = SamplingRule.of(settings)
         self.cores = os.cpu_count() or 1
@@ -252,10 +254,14 @@ class ChildRun:
         try:
             try:
                 self._take_rounds(group)
-            except _Cancelled:
+            except (_Cancelled, EpochStopped):
                 self._record_partial(group, errors)
-                raise
+                raise _Cancelled from None
             for task in group.tasks:
+                if task.experiment in EPOCH_EXPERIMENTS:
+                    for row in self._epoch_rows(self.series[task]):
+                        self._record(task, row, errors)
+                    continue
                 row = self._finish(self.series[task])
                 if row["verified"] is None and task.experiment in STORE_EXPERIMENTS:
                     self.unchecked_stores[(task.backend, task.n)] = row
@@ -289,6 +295,10 @@ class ChildRun:
             series = self.series[task]
             if not series.seconds:
                 continue
+            if task.experiment in EPOCH_EXPERIMENTS:
+                for row in self._epoch_rows(series):
+                    self._record(task, row, errors)
+                continue
             start = series.pressure_start or read_pressure()
             row = self._row(series, None, pressure_between(start, read_pressure(), self.cores))
             if task.experiment in STORE_EXPERIMENTS:
@@ -320,6 +330,12 @@ class ChildRun:
     def _sampler(self, task: Task) -> Sampler:
         if task.experiment in STORE_EXPERIMENTS:
             return StoreSampler(self.context, task)
+        if task.experiment in EPOCH_EXPERIMENTS:
+            return EpochSampler(
+                self.context, task, self._read_store(task), should_stop=self.cancel.is_set
+            )
+        if task.experiment == "read_latency":
+            return LatencySampler(self.context, task, self._read_store(task))
         return READ_SAMPLERS[task.experiment](self.context, task, self._read_store(task))
 
     def _read_store(self, task: Task) -> Path:
@@ -394,9 +410,51 @@ class ChildRun:
             row["images_per_s"] = row["mb_per_s"] = None
         return row
 
+    def _epoch_rows(self, series: Series) -> list[dict[str, Any]]:
+        """One row per epoch of an epoch task: epoch 1 against epoch 2 (their samples are
+        the wall times of that epoch in each sample)."""
+        sampler = series.sampler
+        assert isinstance(sampler, EpochSampler)
+        pressure = pressure_between(
+            series.pressure_start or read_pressure(), read_pressure(), self.cores
+        )
+        task, rows = series.task, []
+        pixel_bytes = int(self.context.images[: task.n].nbytes)
+        for epoch in range(1, self.settings.epochs + 1):
+            seconds, extra, warnings, verified = epoch_rows_extra(sampler, epoch, self.cache_label)
+            if not seconds:
+                break
+            row = measurement(
+                task.backend,
+                task.experiment,
+                task.n,
+                task.n,
+                seconds,
+                images=task.n,
+                pixel_bytes=pixel_bytes,
+                verified=verified,
+                cache=self.cache_label if epoch == 1 else "warm",
+                sample_starts=series.starts[: len(seconds)],
+                pressure=pressure,
+                cores=self.cores,
+                extra={
+                    "warmups": series.taken - len(series.seconds),
+                    **extra,
+                    **self._store_fields(task.backend),
+                },
+            )
+            found = row.get("warnings", [])
+            if (task.workers or 1) >= self.cores:  # the loader's own workers fill the CPUs
+                found = [warning for warning in found if warning.get("code") != "busy"]
+            row["warnings"] = [*found, *warnings]
+            rows.append(row)
+        return rows
+
     def _extra(self, series: Series) -> dict[str, Any]:
         task, seed = series.task, self.settings.seed
         extra: dict[str, Any] = {"warmups": series.taken - len(series.seconds)}
+        if isinstance(series.sampler, LatencySampler):
+            extra.update(series.sampler.row_extra())
         if task.experiment == "read_single":
             extra["order"] = {"kind": "permutation", "seed": [seed, task.n, 1]}
         elif task.experiment == "read_random":

@@ -19,10 +19,16 @@ from .results import MEASURED_EXPERIMENTS
 
 #: What a run can do: the measured experiments, and disk usage (which is not timed).
 EXPERIMENTS = (*MEASURED_EXPERIMENTS, "disk_usage")
+#: The training read (issue 12): an epoch through a data loader with worker processes,
+#: its batched variant, and the latency distribution of single reads.
+EPOCH_EXPERIMENTS = ("epoch", "epoch_batched")
+LOADER_EXPERIMENTS = (*EPOCH_EXPERIMENTS, "read_latency")
+#: The classic study's experiments: what a run does unless told otherwise.
+CLASSIC_EXPERIMENTS = tuple(e for e in EXPERIMENTS if e not in LOADER_EXPERIMENTS)
 #: In the order the plan runs them at each n: a store experiment's last, verified store is
 #: the store the reads of that n share.
 STORE_EXPERIMENTS = ("store_many", "store_single")
-READ_EXPERIMENTS = ("open", "read_single", "read_many", "read_random")
+READ_EXPERIMENTS = ("open", "read_single", "read_many", "read_random", *LOADER_EXPERIMENTS)
 #: Experiments whose cost per image does not change with n (run at small n only).
 SINGLE_EXPERIMENTS = ("store_single", "read_single")
 CLASSIC_CUTOFFS = (10, 100, 1_000, 10_000, 100_000)
@@ -39,7 +45,7 @@ class RunSettings:
     data: str = "auto"
     count: int | None = None  # images after tiling; None: the largest cutoff
     backends: tuple[str, ...] = ("png", "lmdb", "hdf5", "raw")
-    experiments: tuple[str, ...] = EXPERIMENTS
+    experiments: tuple[str, ...] = CLASSIC_EXPERIMENTS
     cutoffs: tuple[int, ...] = CLASSIC_CUTOFFS
     repeats: int = 3
     warmup: int = 1
@@ -60,6 +66,16 @@ class RunSettings:
     # warm-ups help reads (caches, lazy opening); a store, or a read of every image right
     # after the store's read-back, warms nothing once n is large
     warmup_store_max_n: int = 100
+    # -- the training read: an epoch through a loader, as torch's DataLoader reads
+    batch_size: int = 64
+    # worker processes to sweep; () is 1, 2 and the machine's cores (without repeats)
+    loader_workers: tuple[int, ...] = ()
+    epochs: int = 2  # in a row, after a cold cache's eviction: epoch 1 against epoch 2
+
+    def worker_sweep(self, cores: int | None) -> tuple[int, ...]:
+        """The loader worker counts an epoch runs with, smallest first."""
+        wanted = self.loader_workers or (1, 2, cores or 1)
+        return tuple(sorted(set(wanted)))
 
     @property
     def target_count(self) -> int:
@@ -69,8 +85,11 @@ class RunSettings:
         return min(self.k, n)
 
     def images_per_sample(self, experiment: str, n: int) -> int:
-        """Images one sample moves: k for random reads, n otherwise (the unit of progress)."""
-        return self.k_for(n) if experiment == "read_random" else n
+        """Images one sample moves: k for random reads and the latency reads, every image
+        of every epoch for an epoch sample, n otherwise (the unit of progress)."""
+        if experiment in ("read_random", "read_latency"):
+            return self.k_for(n)
+        return n * self.epochs if experiment in EPOCH_EXPERIMENTS else n
 
     def single_cutoffs(self) -> tuple[int, ...]:
         """The cutoffs single-image experiments run at: those up to ``single_max_n``, or
@@ -83,7 +102,10 @@ class RunSettings:
         """Untimed samples before the timed ones. A store of many images has nothing to
         warm, and a read of all of them would only repeat the full read-back that checked
         the store (which warmed the cache the same way): past ``warmup_store_max_n`` these
-        start timing at once; the other reads always warm up."""
+        start timing at once; the other reads always warm up. An epoch never does: its
+        first epoch is the one a warm-up would hide, and it is measured on its own."""
+        if experiment in EPOCH_EXPERIMENTS:
+            return 0
         whole = (*STORE_EXPERIMENTS, "read_many")
         if experiment in whole and n > self.warmup_store_max_n:
             return 0
@@ -106,6 +128,11 @@ class RunSettings:
             key: tuple(value) if isinstance(value, list) else value for key, value in record.items()
         }
         return cls(**values)
+
+
+def _in_order(names: set[str]) -> tuple[str, ...]:
+    """Experiments in the one order a run and the setup form list them."""
+    return tuple(name for name in EXPERIMENTS if name in names)
 
 
 PRESETS: dict[str, RunSettings] = {
@@ -138,12 +165,25 @@ PRESETS: dict[str, RunSettings] = {
     "formats": RunSettings(
         count=10_000,
         backends=FORMATS_STORES,
+        experiments=_in_order({*CLASSIC_EXPERIMENTS, "epoch"}),
         cutoffs=(100, 1_000, 10_000),
         repeats=3,
         warmup=1,
         k=1_000,
         sample_budget_s=0.3,
         single_max_n=100,
+    ),
+    # The training read: stores written once, then epochs through a loader with 1, 2 and
+    # all cores' workers, and the latency of single reads, on 10,000 images.
+    "training": RunSettings(
+        count=10_000,
+        backends=FORMATS_STORES,
+        experiments=_in_order({"store_many", "disk_usage", "epoch", "read_latency"}),
+        cutoffs=(10_000,),
+        repeats=3,
+        warmup=0,
+        k=1_000,
+        sample_budget_s=0.0,
     ),
 }
 
@@ -227,6 +267,7 @@ def located_problems(settings: RunSettings, *, bytes_per_image: int | None = Non
             add(name, f"{words} must be a whole number, not {_shown(value)}")
         elif value < minimum:
             add(name, f"{words} must be at least {minimum}, not {value:,}")
+    _check_loader_workers(settings.loader_workers, add)
     budget = settings.sample_budget_s
     if not _is_number(budget) or not 0 <= budget < math.inf:
         add("sample_budget_s", "the sample budget must be 0 seconds or more")
@@ -256,6 +297,8 @@ _WHOLE_FIELDS = (
     ("repeats", 1, "repeats"),
     ("warmup", 0, "warm-up"),
     ("k", 1, "the random-read size k"),
+    ("batch_size", 1, "the batch size"),
+    ("epochs", 1, "the number of epochs"),
     ("seed", 0, "the seed"),
     ("max_samples", 1, "the sample cap"),
     ("single_max_n", 1, "the largest n of single-image experiments"),
@@ -343,6 +386,20 @@ def _check_stores(settings: RunSettings, add: _Add) -> None:
                 f"{name}: the original encoding stores an image folder's own files; "
                 "choose a folder as the data",
             )
+
+
+#: More loader workers than this is a typo, not a machine.
+MAX_LOADER_WORKERS = 256
+
+
+def _check_loader_workers(workers: Any, add: _Add) -> None:
+    if not isinstance(workers, tuple) or not all(
+        _at_least(count, 1) and count <= MAX_LOADER_WORKERS for count in workers
+    ):
+        add(
+            "loader_workers",
+            f"loader workers must be whole numbers from 1 to {MAX_LOADER_WORKERS}",
+        )
 
 
 def _check_cutoffs(settings: RunSettings, add: _Add) -> tuple[int, ...]:

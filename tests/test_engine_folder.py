@@ -141,3 +141,24 @@ def test_too_little_memory_for_the_tiled_images_is_refused(
     monkeypatch.setattr(data_source, "available_memory_bytes", lambda: 10_000)
     with pytest.raises(DataError, match="memory"):
         engine.load_dataset(settings_for(folder, tmp_path, count=1_000, cutoffs=(1_000,)))
+
+
+def test_an_epoch_over_a_folder_of_varying_sizes_checks_every_image(tmp_path: Path) -> None:
+    """Batches of differently sized images are lists of arrays, through every container."""
+    folder = photo_folder(tmp_path / "photos")
+    work = tmp_path / "work"
+    work.mkdir()
+    stores = ("png", "lmdb", "hdf5", "tar+png", "raw")
+    settings = settings_for(
+        folder, work, cutoffs=(24,), backends=stores, batch_size=5, loader_workers=(2,),
+        experiments=("store_many", "epoch", "epoch_batched", "read_latency"), durable=False,
+    )  # fmt: skip
+    run, events = run_to_end(settings)
+    assert isinstance(events[-1], RunFinished) and events[-1].status == "complete"
+    assert run.state.errors == []
+    rows = [r for r in run.state.measurements if r["experiment"].startswith("epoch")]
+    assert {(r["backend"], r["experiment"], r["epoch"]) for r in rows} >= {
+        (s, "epoch", e) for s in stores for e in (1, 2)
+    }
+    assert all(r["verified"] and r["n"] == 24 and r["workers"] == 2 for r in rows)
+    assert all(r["mb_per_s"] > 0 for r in rows)
