@@ -166,7 +166,9 @@ def _add_run(commands: Any) -> None:
         default="classic",
         help="classic: the study (100,000 images, cutoffs 10..100,000); "
         "quick: under a minute; thorough: more repeats; formats: today's containers and "
-        "encodings (tar, Parquet, Zarr, JPEG in LMDB...) on 10,000 images (default: classic)",
+        "encodings (tar, Parquet, Zarr, JPEG in LMDB...) on 10,000 images, with an epoch; "
+        "training: epochs through a loader with 1, 2 and every core's workers and the "
+        "latency of single reads (default: classic)",
     )
     run.add_argument(
         "--data",
@@ -227,7 +229,22 @@ def _add_run(commands: Any) -> None:
         type=int,
         help="untimed samples first, for reads (and stores up to n=1000) (default 1)",
     )
-    run.add_argument("-k", type=_positive, dest="k", help="random-read size (capped at n)")
+    run.add_argument(
+        "-k", type=_positive, dest="k", help="random-read and latency-read size (capped at n)"
+    )
+    run.add_argument(
+        "--batch-size", type=_positive, help="images per batch of an epoch (default 64)"
+    )
+    run.add_argument(
+        "--loader-workers",
+        type=_numbers,
+        metavar="COUNTS",
+        help="loader worker processes an epoch sweeps, e.g. 1,2,4 "
+        "(default: 1, 2 and this machine's cores)",
+    )
+    run.add_argument(
+        "--epochs", type=_positive, help="epochs in a row per sample: 1 against 2 (default 2)"
+    )
     run.add_argument("--cache", choices=("warm", "cold"), help="page cache before reads")
     run.add_argument(
         "--no-durable",
@@ -289,6 +306,9 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "sample_budget_s",
             "max_samples",
             "single_max_n",
+            "batch_size",
+            "loader_workers",
+            "epochs",
         )
         if getattr(args, key) is not None
     }

@@ -43,6 +43,7 @@ from imgbench.core.charts import (
 from imgbench.core.results import Comparison, ComparisonRow
 from imgbench.core.stats import half_interval_share
 
+from .epoch_summary import epoch_table
 from .stores_table import WIDE_STORES, stores_table
 from .warnings_text import format_share, warning_words
 
@@ -120,6 +121,10 @@ def render_document(
     if stores is not None:
         console.print()
         console.print(stores)
+    loader = epoch_table(doc)
+    if loader is not None:
+        console.print()
+        console.print(loader)
     console.print()
     console.print(measurement_table(doc, width=console.width))
     render_warnings(doc, console)
@@ -292,6 +297,7 @@ def table_lines(doc: Document) -> list[TableLine]:
             backend_rank(pair[0].backend),
             experiment_rank(pair[0].experiment),
             pair[0].n,
+            pair[0].key,
         )
     )
     return [line for _, line in found]
@@ -302,7 +308,7 @@ def _table_line(row: Row, cells: tuple[str, ...], entry: Mapping[str, Any]) -> T
     interval = interval_text(entry)
     median = cells[MEDIAN_COLUMN] + interval
     shown = (*cells[:MEDIAN_COLUMN], median, *cells[MEDIAN_COLUMN + 1 :])
-    label = f"{row.backend} {experiment_label(row.experiment)} n={format_count(row.n)}"
+    label = f"{row.backend} {experiment_label(row.key or row.experiment)} n={format_count(row.n)}"
     return TableLine(shown, label, warnings, has_interval=bool(interval), n=row.n)
 
 
@@ -422,9 +428,23 @@ def render_warnings(doc: Document, console: Console) -> None:
 def render_summary(doc: Document, console: Console) -> None:
     """Median times per backend and experiment at the largest n: the end of a run."""
     experiments, largest, at_largest = largest_n_medians(doc)
-    if not experiments:
+    loader = epoch_table(doc)
+    if not experiments and loader is None:
         console.print("[yellow]No measurements were recorded.[/]")
         return
+    if experiments:
+        _render_time_summary(doc, console, experiments, largest, at_largest)
+    if loader is not None:
+        console.print(loader)
+
+
+def _render_time_summary(
+    doc: Document,
+    console: Console,
+    experiments: list[str],
+    largest: dict[str, int],
+    at_largest: dict[tuple[str, str], Row],
+) -> None:
     one_n = len(set(largest.values())) == 1
     at = f"n = {next(iter(largest.values())):,}" if one_n else "the largest n"
     table = Table(
@@ -721,7 +741,7 @@ def comparison_table(comparison: Comparison) -> Table:
 
 
 def _comparison_order(row: ComparisonRow) -> tuple[tuple[int, str], tuple[int, str], int]:
-    return backend_rank(row.backend), experiment_rank(row.experiment), row.n
+    return backend_rank(row.backend), experiment_rank(row.experiment.partition(":")[0]), row.n
 
 
 def _render_one_sided(comparison: Comparison, console: Console) -> None:

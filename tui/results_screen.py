@@ -44,6 +44,7 @@ from imgbench.core.results import save_document as write_document
 
 from .commands import ScreenCommands
 from .dialogs import ConfirmDialog, PathDialog
+from .epoch_summary import epoch_table
 from .report import (
     COMPACT_COLUMNS,
     WARNING_MARK,
@@ -78,9 +79,14 @@ TAB_TITLES = {
     "bytes-per-image": "Bytes",
     "vs-raw-store_many": "Store%",
     "vs-raw-read_many": "Read%",
+    "epoch-workers": "Workers",
+    "epoch-1-vs-2": "Epochs",
+    "first-batch": "1st batch",
+    "read-latency": "Latency",
 }
 TABLE_TAB = "tab-table"
 STORES_TAB = "tab-stores"
+EPOCH_TAB = "tab-epoch"
 COMPARE_TAB = "tab-compare"
 RUN_TAB = "tab-run"
 #: Number keys in the order of the tabs they select: 1 is the first tab, 0 the tenth.
@@ -460,7 +466,10 @@ class ResultsScreen(Screen[None]):
         charts = self._charts()
         self.log_sensitive = self._keys_that_change_with_scale()
         stores = stores_table(self.document, compact=self.app.size.width < WIDE_STORES)
+        loader = epoch_table(self.document)
         self.pane_ids = [f"tab-{chart.key}" for chart in charts] + [TABLE_TAB]
+        if loader is not None:
+            self.pane_ids.append(EPOCH_TAB)
         if stores is not None:
             self.pane_ids.append(STORES_TAB)
         if self.other is not None:
@@ -476,6 +485,9 @@ class ResultsScreen(Screen[None]):
             with TabPane("Table", id=TABLE_TAB):
                 yield self._measurement_table()
                 yield self._row_warnings_box()
+            if loader is not None:
+                with TabPane("Epoch", id=EPOCH_TAB), VerticalScroll(id="epoch-details"):
+                    yield Static(loader, id="epoch-text")
             if stores is not None:
                 with TabPane("Stores", id=STORES_TAB), VerticalScroll(id="stores-details"):
                     yield Static(stores, id="stores-text")

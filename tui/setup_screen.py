@@ -79,18 +79,26 @@ CHECK_DELAY_S = 0.15
 #: Pause before a typed path is inspected (each inspection lists the folder or archive).
 DATA_CHECK_DELAY_S = 0.3
 CACHE_MODES: tuple[CacheMode, ...] = ("warm", "cold")
-PRESET_KEYS = {"classic": "F2", "quick": "F3", "thorough": "F4", "formats": "F6"}
+PRESET_KEYS = {
+    "classic": "F2",
+    "quick": "F3",
+    "thorough": "F4",
+    "formats": "F6",
+    "training": "F7",
+}
 PRESET_TITLES = {
-    "classic": "classic study",
+    "classic": "classic",
     "quick": "quick",
     "thorough": "thorough",
     "formats": "formats",
+    "training": "training",
 }
 PRESET_PURPOSES = {
     "classic": "the original study's plan",
     "quick": "a first look in about a minute",
     "thorough": "more repeats: slower, steadier",
     "formats": "today's formats against the classic four",
+    "training": "epochs through a loader with worker processes",
 }
 #: Settings that describe the data and the place rather than the plan: presets keep them.
 NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey")
@@ -127,6 +135,11 @@ REPEATS = TextField("repeats", "repeats", "timed samples")
 WARMUP = TextField("warmup", "warm-up", "untimed samples")
 K = TextField("k", "random reads k", "capped at n")
 SEED = TextField("seed", "seed", "data, random ids")
+BATCH = TextField("batch-size", "batch size", "images per epoch batch", "64")
+LOADER_WORKERS = TextField(
+    "loader-workers", "loader workers", "epoch processes", "1, 2 and every core"
+)
+EPOCHS = TextField("epochs", "epochs", "in a row: 1 vs 2", "2")
 PNG_COMPRESS = TextField("png-compress", "PNG compress", "0-9", "Pillow's default")
 PNG_WORKERS = TextField("png-workers", "PNG workers", "processes")
 HDF5_CHUNK = TextField("hdf5-chunk", "HDF5 chunk rows", "images per chunk", "automatic")
@@ -148,6 +161,9 @@ TEXT_FIELDS = (
     WARMUP,
     K,
     SEED,
+    BATCH,
+    LOADER_WORKERS,
+    EPOCHS,
     PNG_COMPRESS,
     PNG_WORKERS,
     HDF5_CHUNK,
@@ -181,6 +197,9 @@ PROBLEM_FIELDS: dict[str, str] = {
     "warmup": WARMUP.id,
     "k": K.id,
     "seed": SEED.id,
+    "batch_size": BATCH.id,
+    "loader_workers": LOADER_WORKERS.id,
+    "epochs": EPOCHS.id,
     "image_size": IMAGE_SIZE.id,
     "resize": RESIZE.id,
     "workdir": WORKDIR.id,
@@ -247,6 +266,22 @@ def parse_cutoffs(text: str) -> tuple[int, ...]:
     if values[0] < 1:
         raise ValueError("every cutoff must be at least 1 (write 100000, not 100,000)")
     return tuple(values)
+
+
+def parse_default(default: int, text: str) -> int:
+    """A whole number of at least 1; empty: the default."""
+    return default if not text.strip() else parse_whole(text, minimum=1)
+
+
+def parse_loader_workers(text: str) -> tuple[int, ...]:
+    """Worker counts an epoch sweeps, "1,2,4"; empty: 1, 2 and every core."""
+    if not text.strip():
+        return ()
+    try:
+        counts = parse_cutoffs(text)
+    except ValueError:
+        raise ValueError("expected worker counts separated by commas, e.g. 1,2,4") from None
+    return counts
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -354,11 +389,12 @@ def same_plan(first: RunSettings, second: RunSettings) -> bool:
 
 def preset_summary(name: str) -> str:
     chosen = preset(name)
-    cutoffs = f"{min(chosen.cutoffs):,}..{max(chosen.cutoffs):,}"
+    low, high = min(chosen.cutoffs), max(chosen.cutoffs)
+    cutoffs = f"cutoffs {low:,}..{high:,}" if low != high else f"n = {high:,}"
     stores = f"{len(chosen.backends)} stores, " if len(chosen.backends) != 4 else ""
     return (
         f"{PRESET_TITLES[name]}: {PRESET_PURPOSES[name]}. {stores}{chosen.target_count:,} "
-        f"images, cutoffs {cutoffs}, {chosen.repeats} repeats, {chosen.cache} cache"
+        f"images, {cutoffs}, {chosen.repeats} repeats, {chosen.cache} cache"
     )
 
 
@@ -533,6 +569,10 @@ def read_form(state: FormState) -> FormReading:
     warmup = reader.read("warmup", partial(parse_whole, minimum=0))
     k = reader.read("k", partial(parse_whole, minimum=1))
     seed = reader.read("seed", partial(parse_whole, minimum=0))
+    defaults = RunSettings()
+    batch_size = reader.read("batch-size", partial(parse_default, defaults.batch_size))
+    loader_workers = reader.read("loader-workers", parse_loader_workers)
+    epochs = reader.read("epochs", partial(parse_default, defaults.epochs))
     if "stores" in state.texts:  # the typed list: the ticks follow it once it means something
         reader.read("stores", parse_stores)
     options = _backend_options(reader, state)
@@ -553,6 +593,9 @@ def read_form(state: FormState) -> FormReading:
             backend_options=options,
             workdir=workdir,
             seed=cast(int, seed),
+            batch_size=cast(int, batch_size),
+            loader_workers=cast("tuple[int, ...]", loader_workers),
+            epochs=cast(int, epochs),
             image_size=image_size,
             resize=resize,
             keep_grey=state.keep_grey and state.data_kind == FOLDER,
@@ -735,6 +778,13 @@ class SetupScreen(Screen[None]):
             id="setup.preset_formats",
             group=PRESET_GROUP,
         ),
+        Binding(
+            "f7,5",
+            "preset('training')",
+            "Training preset",
+            id="setup.preset_training",
+            group=PRESET_GROUP,
+        ),
         Binding("s", "focus_stores", "Go to the stores", id="setup.stores", show=False),
         Binding("a", "add_store", "Add the store picked", id="setup.add_store", show=False),
         Binding("ctrl+o,o", "open_results", "Open results", id="setup.open"),
@@ -781,7 +831,7 @@ class SetupScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield Static(
-                "esc leaves a field; r run, 1-4 presets, s stores, a add, o open, d download",
+                "esc leaves a field; r run, 1-5 presets, s stores, a add, o open, d download",
                 id="keys-hint",
                 classes="hint",
             )
@@ -841,6 +891,9 @@ class SetupScreen(Screen[None]):
             "repeats": str(settings.repeats),
             "warmup": str(settings.warmup),
             "k": str(settings.k),
+            "batch-size": str(settings.batch_size),
+            "loader-workers": ",".join(str(count) for count in settings.loader_workers),
+            "epochs": str(settings.epochs),
             "png-compress": optional_text(
                 png.get("compress_level", option_default("png", "compress_level"))
             ),
@@ -895,7 +948,7 @@ class SetupScreen(Screen[None]):
 
     def _plan_section(self, texts: dict[str, str]) -> ComposeResult:
         yield self._section("Plan")
-        for spec in (COUNT, CUTOFFS, REPEATS, WARMUP, K, SEED):
+        for spec in (COUNT, CUTOFFS, REPEATS, WARMUP, K, SEED, BATCH, LOADER_WORKERS, EPOCHS):
             yield from self._field(spec, texts[spec.id])
         with Horizontal(classes="field choice-row"):
             yield Label("page cache", classes="field-label")

@@ -24,6 +24,12 @@ BUSY_ADVICE = (
 )
 
 
+IN_MEMORY_ADVICE = (
+    "the epoch read the page cache, not the disk; for the disk, use --cache cold "
+    "(epoch 1 then starts evicted) or a store larger than the free memory"
+)
+
+
 class WarningWords(NamedTuple):
     """A warning in three parts, so a list of many can say the shared advice once."""
 
@@ -53,8 +59,28 @@ def warning_words(warning: Mapping[str, Any]) -> WarningWords:
             f"run again with at least {at_least} repeats"
         )
         return WarningWords("few samples", seen, advice)
+    if code == "in_memory":
+        return WarningWords("in memory", _in_memory_seen(warning), IN_MEMORY_ADVICE)
     numbers = ", ".join(f"{key} {value}" for key, value in warning.items() if key != "code")
     return WarningWords(code, numbers, "")
+
+
+def _in_memory_seen(warning: Mapping[str, Any]) -> str:
+    size, held = warning.get("store_bytes"), warning.get("resident_bytes")
+    free = warning.get("memory_available_bytes")
+    words = f"the store ({_size(size)}) fits in the free memory ({_size(free)})"
+    if isinstance(held, int) and isinstance(size, int) and size > 0:
+        words += f" and the page cache held {format_share(held / size)} of it"
+    return words
+
+
+def _size(value: Any) -> str:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return UNKNOWN
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value} B"
 
 
 def _noisy_seen(warning: Mapping[str, Any]) -> str:
