@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import resource
 import secrets
+import select
 import signal
 import time
 from collections.abc import Callable, Sequence
@@ -272,6 +273,9 @@ class _Team:
         self._batched = batched
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
+        #: One poll object per result pipe, made once: a Connection's own poll builds a
+        #: selector on every call, a cost paid per batch.
+        self._pollers: list[select.poll] = []
         self.processes: list[Any] = []
         #: Workers whose end has not been reported yet, by sentinel.
         self._running: dict[int, int] = {}
@@ -320,6 +324,9 @@ class _Team:
             self.processes.append(process)
             self._tasks.append(task_writer)
             self._results.append(result_reader)
+            poller = select.poll()
+            poller.register(result_reader.fileno(), select.POLLIN)
+            self._pollers.append(poller)
             try:
                 with stop_signals_held():  # until the worker leaves the run's handlers behind
                     process.start()
@@ -329,9 +336,11 @@ class _Team:
             self._running[process.sentinel] = worker
 
     def send(self, worker: int, task: tuple[int, Ids, int] | None) -> None:
-        """Queue a task; a worker that has ended is reported by its sentinel instead."""
+        """Queue a task, its ids as bytes (a fraction of pickling an array); a worker that
+        has ended is reported by its sentinel instead."""
+        message = None if task is None else (task[0], task[1].tobytes(), task[2])
         with contextlib.suppress(OSError):
-            self._tasks[worker].send(task)
+            self._tasks[worker].send(message)
 
     def receive(self, timeout: float, expected: int | None = None) -> list[tuple[Any, ...]]:
         """The messages that came within ``timeout``, and ``("ended", worker, exit code)``
@@ -343,7 +352,7 @@ class _Team:
         if expected is not None and expected in self._running.values():
             reader = self._results[expected]
             with contextlib.suppress(EOFError, OSError):  # it ended: its sentinel says how
-                if reader.poll(timeout):
+                if self._pollers[expected].poll(timeout * 1000):
                     return [reader.recv()]
             timeout = 0.0  # nothing from it: look at every worker, and at who ended
         readers = [self._results[worker] for worker in self._running.values()]
@@ -377,7 +386,7 @@ class _Team:
                 process.join()
         for connection in (*self._tasks, *self._results):
             connection.close()
-        self._tasks, self._results = [], []
+        self._tasks, self._results, self._pollers = [], [], []
 
     def finish(self) -> None:
         """Wait for workers that have said they are done to end (they end at once)."""

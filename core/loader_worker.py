@@ -132,7 +132,8 @@ def _serve(
 ) -> None:
     fill = _fill_batched if setup.batched else _fill_one_by_one
     while (task := tasks.recv()) is not None:
-        batch_index, ids, slot = task
+        batch_index, id_bytes, slot = task
+        ids = np.frombuffer(id_bytes, dtype=np.int64)
         pixel_bytes = fill(reader, ids, slots[slot])
         results.send(("batch", setup.worker, batch_index, slot, pixel_bytes, len(ids)))
 
