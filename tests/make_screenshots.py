@@ -13,7 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from imgbench.core.settings import RunSettings, preset
+from textual.widgets import TabbedContent
+
+from imgbench.core.settings import CLASSIC_EXPERIMENTS, RunSettings, preset
 from imgbench.tui.app import create_app
 from imgbench.tui.progress_screen import ProgressScreen
 from imgbench.tui.results_screen import ResultsScreen
@@ -29,6 +31,8 @@ async def photograph(out: Path, size: tuple[int, int]) -> None:
         repeats=2,
         k=100,
         backends=("png", "lmdb", "lmdb+jpeg90", "tar+png", "parquet+png", "zarr", "raw"),
+        experiments=(*CLASSIC_EXPERIMENTS, "epoch", "read_latency"),
+        loader_workers=(1, 2),
         workdir=str(work),
     )
     app = create_app(settings=preset("quick", data="synthetic"))
@@ -52,12 +56,17 @@ async def photograph(out: Path, size: tuple[int, int]) -> None:
         await pilot.press("1", "l")
         await pilot.pause(0.3)
         app.save_screenshot(filename=f"results-store-log-{suffix}.svg", path=str(out))
-        await pilot.press("9")
-        await pilot.pause(0.3)
-        app.save_screenshot(filename=f"results-table-{suffix}.svg", path=str(out))
-        await pilot.press("right_square_bracket")
-        await pilot.pause(0.3)
-        app.save_screenshot(filename=f"results-stores-{suffix}.svg", path=str(out))
+        tabs = app.screen.query_one(TabbedContent)
+        for tab, name in [
+            ("tab-epoch-workers", "epoch-workers"),
+            ("tab-read-latency", "read-latency"),
+            ("tab-table", "table"),
+            ("tab-epoch", "epoch"),
+            ("tab-stores", "stores"),
+        ]:
+            tabs.active = tab
+            await pilot.pause(0.3)
+            app.save_screenshot(filename=f"results-{name}-{suffix}.svg", path=str(out))
         await pilot.press("f1")
         await pilot.pause(0.3)
         app.save_screenshot(filename=f"help-{suffix}.svg", path=str(out))

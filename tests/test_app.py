@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
+from textual.widgets import Static, TabbedContent
 
 from imgbench.core.results import load_document, save_document
 from imgbench.core.settings import RunSettings
@@ -65,6 +68,31 @@ async def test_stores_of_a_container_and_an_encoding_run_in_the_app(tmp_path: Pa
         await pilot.pause(0.3)
         assert app.screen.document["status"] == "complete"
         assert set(app.screen.document["stores"]) == set(stores)
+
+
+async def test_an_epoch_run_shows_its_tasks_and_the_epoch_tab(tmp_path: Path) -> None:
+    """The training read through the app: its tasks in words, its rows, its tab and charts."""
+    settings = tiny(
+        tmp_path, backends=("png", "raw"), loader_workers=(1, 2),
+        experiments=("store_many", "epoch", "read_latency"),
+    )  # fmt: skip
+    app = create_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.start_run(settings, tmp_path / "results.json")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.document["status"] == "complete", screen.document["errors"]
+        assert {"tab-epoch", "tab-epoch-workers", "tab-read-latency"} <= set(screen.pane_ids)
+        screen.query_one(TabbedContent).active = "tab-epoch"
+        await pilot.pause(0.3)
+        epoch_text = screen.query_one("#epoch-text", Static)
+        assert epoch_text.region.height > 0  # shown, not only built
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(epoch_text.content)
+        text = console.export_text()
+        assert "images/s of an epoch, n = 30" in text and "png" in text and "raw" in text
 
 
 async def test_cancel_asks_first_then_keeps_what_was_measured(tmp_path: Path) -> None:
@@ -173,11 +201,20 @@ async def test_help_is_in_the_command_palette() -> None:
 
 def test_words_for_tasks_and_eta() -> None:
     from imgbench.core.events import Task
+    from imgbench.core.results_schema import MEASURED_EXPERIMENTS
 
     settings = RunSettings(k=1000)
     assert task_in_words(Task("lmdb", "read_random", 100_000), settings) == (
         "lmdb: reading 1,000 random images out of 100,000"
     )
+    assert task_in_words(Task("tar+png", "epoch", 10_000, workers=2), settings) == (
+        "tar+png: 2 epochs of 10,000 images through the loader, 2 workers, one image at a time"
+    )
+    assert task_in_words(Task("raw", "epoch_batched", 10, workers=1), settings).endswith(
+        "1 worker, a batch at a time"
+    )
+    for experiment in MEASURED_EXPERIMENTS:  # every task the engine plans has words
+        assert task_in_words(Task("png", experiment, 10, workers=1), settings)
     assert format_eta(None) == "ETA --:--"
     assert format_eta(75) == "ETA 1:15" and format_eta(3725) == "ETA 1:02:05"
 

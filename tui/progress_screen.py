@@ -36,6 +36,9 @@ WHAT_IT_DOES = {
     "read_single": "reading {n} images one at a time, in a shuffled order",
     "read_many": "reading the first {n} images",
     "read_random": "reading {k} random images out of {n}",
+    "epoch": "{epochs} through the loader, {workers}, one image at a time",
+    "epoch_batched": "{epochs} through the loader, {workers}, a batch at a time",
+    "read_latency": "timing {k} random single reads out of {n}",
 }
 COLUMNS = ("store", "experiment", "n", "median", "throughput", "verified")
 
@@ -46,7 +49,13 @@ def rate_text(images_per_s: float | None) -> str:
 
 
 def task_in_words(task: Task, settings: RunSettings) -> str:
-    words = WHAT_IT_DOES[task.experiment].format(n=f"{task.n:,}", k=f"{settings.k_for(task.n):,}")
+    workers = task.workers or 0
+    words = WHAT_IT_DOES[task.experiment].format(
+        n=f"{task.n:,}",
+        k=f"{settings.k_for(task.n):,}",
+        epochs=f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''} of {task.n:,} images",
+        workers=f"{workers} worker{'s' if workers != 1 else ''}",
+    )
     return f"{task.backend}: {words}"
 
 
