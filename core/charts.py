@@ -4,10 +4,13 @@ The headless CLI draws these with plotext and the Textual app with textual-plote
 both only translate a :class:`Chart` into calls, so the numbers, units and words a
 person reads are decided here, once. Nothing in this module imports a UI library.
 
-Log scales are done here, not by the plotting library: plotext 5 takes the log again
-on every redraw, so a log chart carries ``log10`` values on linear axes and tick
-labels in real units ("1 ms", "10 ms", ...). The x axis of every chart against n is
-``log10(n)`` because cutoffs grow tenfold; on a linear x four of five would touch.
+Axes carry round ticks (1-2-5 steps, :mod:`imgbench.core.ticks`) labelled in real units
+("0.5 s", "20k", "3 kB"). A chart opens on log axes when its values span more than 10x
+(``log=None``); ``log=True`` or ``False`` asks for one scale. Log scales are done here,
+not by the plotting library: plotext 5 takes the log again on every redraw, so a log
+chart carries ``log10`` values on linear axes and tick labels in real units ("1 ms",
+"10 ms", ...). The x axis of every chart against n is ``log10(n)`` because cutoffs grow
+tenfold; on a linear x four of five would touch.
 """
 
 from __future__ import annotations
@@ -18,8 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .results import MEASURED_EXPERIMENTS, experiment_key
+from .ticks import log_ticks, nice_ticks, wants_log
 
 ChartKind = Literal["line", "bar", "stacked_bar"]
+#: "lines": a line through the points, a marker at each; "points": markers only;
+#: "line": the line alone.
+SeriesStyle = Literal["lines", "points", "line"]
+#: What an axis measures, which decides its tick labels' units.
+AxisKind = Literal["seconds", "rate", "bytes", "percent", "count"]
 Document = Mapping[str, Any]
 
 #: The order backends and experiments are shown in; unknown names follow, sorted.
@@ -37,8 +46,8 @@ BASELINE = "raw"
 #: Rows with their own figures and summary (the epoch loader and single-read latency):
 #: several per (store, n), so the time summary of the other experiments leaves them out.
 LOADER_EXPERIMENTS = ("epoch", "epoch_batched", "read_latency")
-#: Beyond this ratio of largest to smallest value, a linear axis hides the small ones.
-WIDE_RANGE = 100
+#: Ticks on a value axis at most: a tick every other row of an 80x24 terminal's chart.
+MAX_TICKS = 6
 MISSING = "—"
 
 #: Columns of :func:`table_rows`; those in ``TABLE_NUMERIC_COLUMNS`` read best right-aligned.
@@ -65,6 +74,25 @@ class Series:
     label: str
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    #: Text to print beside each point or above each bar (its value in units, or a
+    #: name); empty strings and an empty tuple print nothing.
+    point_labels: tuple[str, ...] = ()
+    #: The store whose colour the series takes ("" for its own label's).
+    color_key: str = ""
+    style: SeriesStyle = "lines"
+    #: 0 for a run on its own or the first of two compared, 1 for the second: another
+    #: marker and a dotted line, in the same colour.
+    variant: int = 0
+    #: False for series whose points carry their names (no legend entry needed).
+    in_legend: bool = True
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal line across the chart at ``y`` (in the chart's plotted units)."""
+
+    y: float
+    label: str
 
 
 @dataclass(frozen=True)
@@ -72,10 +100,11 @@ class Chart:
     """Everything needed to draw one chart, already in the units a person reads.
 
     For ``bar`` and ``stacked_bar`` the categories are ``x_tick_labels``, ``xs`` are
-    their positions 0, 1, 2, ... and each series has one y per category. Empty tick
-    tuples mean "let the plotting library choose". With ``log_y`` the ys are log10
-    values (for bars shifted so the lowest tick is 0, bars need a base) and only the
-    tick labels are in real units.
+    their positions 0, 1, 2, ... and each series has one y per category. With
+    ``log_y`` the ys are log10 values (for bars shifted so the lowest tick is 0, bars
+    need a base) and only the tick labels are in real units; ``log_x`` likewise for x.
+    Value axes always carry their ticks: round steps that cover every value, so the
+    lowest and highest tick are the axis' limits.
     """
 
     key: str
@@ -90,6 +119,8 @@ class Chart:
     y_tick_labels: tuple[str, ...] = ()
     log_y: bool = False
     note: str = ""
+    log_x: bool = False
+    references: tuple[Reference, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -100,6 +131,33 @@ class Chart:
     def categories(self) -> tuple[str, ...]:
         """The bar categories (empty for line charts)."""
         return self.x_tick_labels if self.kind != "line" else ()
+
+    @property
+    def log(self) -> bool:
+        """Whether either axis is on a log scale."""
+        return self.log_y or self.log_x
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A value axis: where its ticks go, what they say, and how a value is plotted.
+
+    Linear: a value is plotted as ``value / factor`` (in ``unit``). Log: as
+    ``log10(value) - shift`` (bars rise from the lowest tick, so it is their 0).
+    """
+
+    ticks: tuple[float, ...]
+    labels: tuple[str, ...]
+    log: bool
+    factor: float = 1.0
+    unit: str = ""
+    shift: float = 0.0
+
+    def plot(self, value: float) -> float:
+        """Where ``value`` (in real units: seconds, bytes, images/s) goes on the axis."""
+        if self.log:
+            return math.log10(value) - self.shift if value > 0 else 0.0
+        return value / self.factor
 
 
 @dataclass(frozen=True)
@@ -223,6 +281,89 @@ def _time_unit(largest_s: float) -> tuple[float, str]:
     return 1.0, "s"
 
 
+# -- axes -----------------------------------------------------------------------------------
+
+
+def value_axis(
+    values: Iterable[float],
+    kind: AxisKind,
+    *,
+    log: bool | None = None,
+    bars: bool = False,
+    max_ticks: int = MAX_TICKS,
+) -> Axis:
+    """Round ticks that cover ``values`` (real units), labelled in units.
+
+    ``log`` None chooses: log when the values span more than 10x. A linear axis starts
+    at 0 (times, sizes and rates are never negative, and a bar's length is its value);
+    a log axis of bars rises from its lowest tick.
+    """
+    positive = [value for value in values if value > 0 and math.isfinite(value)]
+    if not positive:
+        positive = [1.0]
+    if log is None:
+        log = wants_log(positive)
+    if log:
+        ticks = log_ticks(min(positive), max(positive), max_ticks)
+        shift = math.log10(ticks[0]) if bars else 0.0
+        return Axis(
+            ticks=tuple(math.log10(tick) - shift for tick in ticks),
+            labels=tuple(tick_label(tick, kind) for tick in ticks),
+            log=True,
+            shift=shift,
+        )
+    ticks = nice_ticks(0.0, max(positive), max_ticks)
+    factor, unit = _axis_unit(kind, ticks[-1])
+    return Axis(
+        ticks=tuple(tick / factor for tick in ticks),
+        labels=tuple(tick_label(tick, kind, factor=factor, unit=unit) for tick in ticks),
+        log=False,
+        factor=factor,
+        unit=unit,
+    )
+
+
+def _axis_unit(kind: AxisKind, largest: float) -> tuple[float, str]:
+    if kind == "seconds":
+        return _time_unit(largest)
+    if kind == "bytes":
+        return _byte_unit(largest)
+    return 1.0, ""
+
+
+def tick_label(value: float, kind: AxisKind, *, factor: float = 0.0, unit: str = "") -> str:
+    """A round tick value in real units: "0.5 s", "200 µs", "20k", "2.5 kB", "100%".
+
+    ``factor`` and ``unit`` put every tick of a linear axis in one unit; without them
+    (log axes) each tick takes the unit that suits it.
+    """
+    if value == 0:
+        return "0"
+    if kind in ("rate", "count"):
+        return format_count(value)
+    if kind == "percent":
+        return f"{_plain(value)}%"
+    if not factor:
+        factor, unit = _time_unit_of(value) if kind == "seconds" else _byte_unit(value)
+    return f"{_plain(value / factor)} {unit}"
+
+
+def _time_unit_of(seconds: float) -> tuple[float, str]:
+    """The unit a single time reads best in: 5e-4 -> µs ("500 µs"), 2e-3 -> ms."""
+    for unit_s, unit in ((1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms")):
+        if seconds < unit_s * 999.5:
+            return unit_s, unit
+    return 1.0, "s"
+
+
+def _plain(value: float) -> str:
+    """A round number as it is written: 2 -> "2", 0.5 -> "0.5", 2500 -> "2,500"."""
+    rounded = round(value)
+    if abs(value - rounded) <= 1e-9 * max(1.0, abs(value)):
+        return f"{rounded:,}"
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
 # -- reading the document -----------------------------------------------------------------
 
 
@@ -342,19 +483,21 @@ def _dataset_shape(doc: Document) -> tuple[int, ...] | None:
 # -- time against n -----------------------------------------------------------------------
 
 
-def store_time_chart(doc: Document, experiment: str = "store_many", log: bool = False) -> Chart:
+def store_time_chart(
+    doc: Document, experiment: str = "store_many", log: bool | None = None
+) -> Chart:
     """How long storing n images takes, per backend (the classic study's first plot)."""
     title = f"Time to {experiment_label(experiment)} n images"
     return _time_vs_n(doc, experiment, title, key=f"time-{experiment}", log=log)
 
 
-def read_time_chart(doc: Document, experiment: str = "read_many", log: bool = False) -> Chart:
+def read_time_chart(doc: Document, experiment: str = "read_many", log: bool | None = None) -> Chart:
     """How long reading n images back takes, per backend."""
     title = f"Time to {experiment_label(experiment)} n images"
     return _time_vs_n(doc, experiment, title, key=f"time-{experiment}", log=log)
 
 
-def random_read_chart(doc: Document, log: bool = False) -> Chart:
+def random_read_chart(doc: Document, log: bool | None = None) -> Chart:
     """Reading k random ids out of a store of n: what a shuffled epoch asks for."""
     k = _random_read_k(doc)
     title = "Time to read k random images of n" + (f" (k = {k})" if k else "")
@@ -369,35 +512,28 @@ def _random_read_k(doc: Document) -> str:
     return f"{k:,}, or n if smaller" if k is not None else ""
 
 
-def _time_vs_n(doc: Document, experiment: str, title: str, *, key: str, log: bool) -> Chart:
+def _time_vs_n(doc: Document, experiment: str, title: str, *, key: str, log: bool | None) -> Chart:
     medians = _medians(doc, experiment)
     if not medians:
         return _no_data(key, title, f"{experiment_label(experiment)} measurements")
     x_ticks, x_labels = _n_ticks(sorted({n for points in medians.values() for n, _ in points}))
+    seconds = [s for points in medians.values() for _, s in points]
+    axis = value_axis(seconds, "seconds", log=log)
     notes = [_absent_note(doc, medians)]
-    if log:
-        series = _time_series(medians, math.log10)
-        y_ticks, y_labels = _decade_ticks([y for s in series for y in s.ys])
-        y_label = "median time (log scale)"
-    else:
-        seconds = [s for points in medians.values() for _, s in points]
-        factor, unit = _time_unit(max(seconds))
-        series = _time_series(medians, lambda value: value / factor)
-        y_ticks, y_labels, y_label = (), (), f"median time ({unit})"
-        if max(seconds) > WIDE_RANGE * min(seconds):
-            notes.append("the log scale shows the smaller times")
+    if not axis.log and wants_log(seconds):
+        notes.append("a log scale shows the smaller times")
     return Chart(
         key=key,
         title=title,
         x_label="images, n (log scale)",
-        y_label=y_label,
+        y_label="median time (log scale)" if axis.log else f"median time ({axis.unit})",
         kind="line",
-        series=series,
+        series=_time_series(medians, axis.plot),
         x_ticks=x_ticks,
         x_tick_labels=x_labels,
-        y_ticks=y_ticks,
-        y_tick_labels=y_labels,
-        log_y=log,
+        y_ticks=axis.ticks,
+        y_tick_labels=axis.labels,
+        log_y=axis.log,
         note="; ".join(note for note in notes if note),
     )
 
@@ -422,29 +558,80 @@ def _n_ticks(ns: Sequence[int]) -> tuple[tuple[float, ...], tuple[str, ...]]:
     return tuple(math.log10(n) for n in ns), tuple(format_count(n) for n in ns)
 
 
-def _decade_ticks(log_values: Sequence[float]) -> tuple[tuple[float, ...], tuple[str, ...]]:
-    """Ticks at every power of ten around the values, labelled in seconds."""
-    low, high = _decade_span(log_values)
-    exponents = range(low, high + 1)
-    return tuple(float(e) for e in exponents), tuple(seconds_decade_label(e) for e in exponents)
-
-
-def _decade_span(log_values: Sequence[float]) -> tuple[int, int]:
-    """The whole powers of ten that enclose the values, at least one decade apart."""
-    # A hair of tolerance so 1e-3 s (log10 = -2.9999999999999996) counts as 1 ms.
-    low = math.floor(min(log_values) + 1e-9)
-    high = math.ceil(max(log_values) - 1e-9)
-    return low, max(high, low + 1)
-
-
 def _in_backend_order(series: Iterable[Series]) -> tuple[Series, ...]:
     return tuple(sorted(series, key=lambda s: backend_rank(s.label)))
+
+
+# -- bars -----------------------------------------------------------------------------------
+
+
+def bar_chart(
+    *,
+    key: str,
+    title: str,
+    x_label: str,
+    y_label: str,
+    categories: Sequence[str],
+    values: Mapping[str, Sequence[float | None]],
+    kind: AxisKind,
+    log: bool | None,
+    note: str,
+    references: Sequence[tuple[float, str]] = (),
+) -> Chart:
+    """Bars of ``values`` (real units, one sequence per series, one value per category;
+    None where there is none), each labelled with its value so a bar too short to see
+    still says what it is. ``references`` are (value, label) lines across the chart."""
+    present = [v for vs in values.values() for v in vs if v is not None and v > 0]
+    axis = value_axis([*present, *(value for value, _ in references)], kind, log=log, bars=True)
+    positions = tuple(float(i) for i in range(len(categories)))
+    series = tuple(
+        Series(
+            name,
+            positions,
+            tuple(axis.plot(v) if v else 0.0 for v in vs),
+            point_labels=tuple(_value_words(v, kind, axis) for v in vs),
+        )
+        for name, vs in values.items()
+    )
+    unit = f" ({axis.unit})" if axis.unit and not axis.log else ""
+    return Chart(
+        key=key,
+        title=title,
+        x_label=x_label,
+        y_label=f"{y_label} (log scale)" if axis.log else f"{y_label}{unit}",
+        kind="bar",
+        series=series,
+        x_ticks=positions,
+        x_tick_labels=tuple(categories),
+        y_ticks=axis.ticks,
+        y_tick_labels=axis.labels,
+        log_y=axis.log,
+        note=note,
+        references=tuple(Reference(axis.plot(value), label) for value, label in references),
+    )
+
+
+def _value_words(value: float | None, kind: AxisKind, axis: Axis | None = None) -> str:
+    """A bar's value as its label says it: "347 µs", "65.3k", "2.28 kB", "120%"; on a
+    linear axis with a unit (its label says "(kB)") the number alone, "2.28", which
+    fits above a narrow bar."""
+    if value is None:
+        return MISSING
+    if axis is not None and not axis.log and axis.unit and value / axis.factor >= 0.01:
+        return _three_digits(value / axis.factor)  # (a smaller one says its own unit)
+    if kind == "seconds":
+        return format_seconds(value)
+    if kind == "bytes":
+        return format_bytes(value)
+    if kind == "percent":
+        return f"{_three_digits(value)}%"
+    return format_count(value)
 
 
 # -- one image at a time ------------------------------------------------------------------
 
 
-def single_image_chart(doc: Document, log: bool = False) -> Chart:
+def single_image_chart(doc: Document, log: bool | None = None) -> Chart:
     """Time per image when storing or reading one at a time, bars per backend.
 
     Bars at the largest n each backend reached, because the per-image cost is what a
@@ -455,33 +642,24 @@ def single_image_chart(doc: Document, log: bool = False) -> Chart:
     backends = [b for b in backends_in(doc) if any(b in found for found in per_image.values())]
     if not backends:
         return _no_data(key, title, "one-by-one store or read measurements", kind="bar")
-    labels = tuple(_category_with_n(b, per_image, backends) for b in backends)
+    names = {"store_single": "store one", "read_single": "read one"}
     values = {
-        experiment: [found[b][1] if b in found else 0.0 for b in backends]
+        names[experiment]: [found[b][1] if b in found else None for b in backends]
         for experiment, found in per_image.items()
         if found
     }
     notes = [_absent_note(doc, backends)]
     notes += [f"no {experiment_label(e)} data" for e, found in per_image.items() if not found]
-    note = "; ".join(n for n in notes if n)
-    positions = tuple(float(i) for i in range(len(backends)))
-    names = {"store_single": "store one", "read_single": "read one"}
-    if log:
-        return _log_bars(key, title, labels, positions, values, names, note)
-    factor, unit = _time_unit(max(v for vs in values.values() for v in vs))
-    series = tuple(
-        Series(names[e], positions, tuple(v / factor for v in vs)) for e, vs in values.items()
-    )
-    return Chart(
+    return bar_chart(
         key=key,
         title=title,
         x_label="backend",
-        y_label=f"median time per image ({unit})",
-        kind="bar",
-        series=series,
-        x_ticks=positions,
-        x_tick_labels=labels,
-        note=note,
+        y_label="median time per image",
+        categories=[_category_with_n(b, per_image, backends) for b in backends],
+        values=values,
+        kind="seconds",
+        log=log,
+        note="; ".join(n for n in notes if n),
     )
 
 
@@ -504,39 +682,6 @@ def _category_with_n(
     return f"{backend} @{format_count(own)}"
 
 
-def _log_bars(
-    key: str,
-    title: str,
-    labels: tuple[str, ...],
-    positions: tuple[float, ...],
-    values: Mapping[str, list[float]],
-    names: Mapping[str, str],
-    note: str,
-) -> Chart:
-    """Bars on a log axis: heights are log10(value) above the lowest decade tick."""
-    logs = [math.log10(v) for vs in values.values() for v in vs if v > 0]
-    low, high = _decade_span(logs)
-    series = tuple(
-        Series(names[e], positions, tuple(math.log10(v) - low if v > 0 else 0.0 for v in vs))
-        for e, vs in values.items()
-    )
-    exponents = range(low, high + 1)
-    return Chart(
-        key=key,
-        title=title,
-        x_label="backend",
-        y_label="median time per image (log scale)",
-        kind="bar",
-        series=series,
-        x_ticks=positions,
-        x_tick_labels=labels,
-        y_ticks=tuple(float(e - low) for e in exponents),
-        y_tick_labels=tuple(seconds_decade_label(e) for e in exponents),
-        log_y=True,
-        note=note,
-    )
-
-
 # -- disk ---------------------------------------------------------------------------------
 
 
@@ -553,79 +698,70 @@ def _store_sizes(doc: Document, *, allocated: bool) -> dict[str, dict[int, int]]
     return sizes
 
 
-def disk_usage_chart(doc: Document) -> Chart:
-    """Disk used per backend, one stacked segment per cutoff, as the classic study drew it."""
-    key, title = "disk-usage", "Disk used by the stores of n images"
+def disk_per_image(doc: Document) -> dict[str, tuple[int, float]]:
+    """(largest n, allocated bytes / n) per backend: what a store costs per image on disk."""
     sizes = _store_sizes(doc, allocated=True)
-    if not sizes:
-        return _no_data(key, title, "store sizes (disk usage not measured)", kind="stacked_bar")
-    backends = [b for b in backends_in(doc) if b in sizes]
-    ns = sorted({n for per_n in sizes.values() for n in per_n})
-    factor, unit = _byte_unit(max(sum(per_n.values()) for per_n in sizes.values()))
-    positions = tuple(float(i) for i in range(len(backends)))
-    series = tuple(
-        Series(
-            f"n={format_count(n)}", positions, tuple(sizes[b].get(n, 0) / factor for b in backends)
-        )
-        for n in ns
-    )
-    notes = ["a segment is the store of n images on disk (allocated); a bar is their sum"]
-    gaps = [f"{b} n={format_count(n)}" for b in backends for n in ns if n not in sizes[b]]
-    if gaps:
-        notes.append(f"missing: {', '.join(gaps)}")
-    notes.append(_absent_note(doc, backends))
-    return Chart(
-        key=key,
-        title=title,
-        x_label="backend",
-        y_label=f"disk used ({unit})",
-        kind="stacked_bar",
-        series=series,
-        x_ticks=positions,
-        x_tick_labels=tuple(backends),
-        note="; ".join(n for n in notes if n),
-    )
+    return {
+        backend: (max(per_n), per_n[max(per_n)] / max(per_n)) for backend, per_n in sizes.items()
+    }
 
 
-def bytes_per_image_chart(doc: Document) -> Chart:
-    """File bytes per image at the largest n, next to the image's own pixel bytes."""
-    key, title = "bytes-per-image", "Bytes per image in the largest store"
-    sizes = _store_sizes(doc, allocated=False)
-    if not sizes:
+def disk_usage_chart(doc: Document, log: bool | None = None) -> Chart:
+    """Bytes per image in the largest store, apparent (the files' length, ``ls -l``) and
+    allocated (the disk blocks they take, ``du``) side by side: the two can disagree on
+    which store is smallest (one small file per image fills a whole block each)."""
+    key, title = "disk-usage", "Disk per image: apparent and allocated bytes"
+    apparent = _store_sizes(doc, allocated=False)
+    allocated = _store_sizes(doc, allocated=True)
+    if not apparent:
         return _no_data(key, title, "store sizes (disk usage not measured)", kind="bar")
-    backends = [b for b in backends_in(doc) if b in sizes]
-    largest = {b: max(sizes[b]) for b in backends}
+    backends = [b for b in backends_in(doc) if b in apparent]
+    largest = {b: max(apparent[b]) for b in backends}
     same_n = len(set(largest.values())) == 1
     labels = [b if same_n else f"{b} @{format_count(largest[b])}" for b in backends]
-    values = [sizes[b][largest[b]] / largest[b] for b in backends]
+    values = {
+        "apparent (ls -l)": [apparent[b][largest[b]] / largest[b] for b in backends],
+        "allocated (du)": [allocated[b][largest[b]] / largest[b] for b in backends],
+    }
+    references: list[tuple[float, str]] = []
+    notes = [f"at n = {next(iter(largest.values())):,}" if same_n else "at each store's largest n"]
     shape = _dataset_shape(doc)
-    notes = []
     if shape is not None:
-        labels.append("pixels")
-        values.append(float(math.prod(shape)))
+        pixels = float(math.prod(shape))
+        references.append((pixels, f"pixels {format_bytes(pixels)}"))
         sides = "x".join(str(side) for side in shape)
         notes.append(f"pixels: {sides} = {math.prod(shape):,} B, the image uncompressed")
     source = source_bytes_per_image(doc)
     if source is not None:
-        labels.append("source")
-        values.append(source)
+        references.append((source, f"source {format_bytes(source)}"))
         notes.append(f"source: {source_words(doc)}, {format_bytes(source)} per image")
-    if same_n:
-        notes.append(f"at n = {next(iter(largest.values())):,}; apparent size (ls -l)")
+    notes += _block_notes(backends, values)
     notes.append(_absent_note(doc, backends))
-    factor, unit = _byte_unit(max(values))
-    positions = tuple(float(i) for i in range(len(labels)))
-    return Chart(
+    return bar_chart(
         key=key,
         title=title,
         x_label="backend",
-        y_label=f"bytes per image ({unit})",
-        kind="bar",
-        series=(Series("bytes per image", positions, tuple(v / factor for v in values)),),
-        x_ticks=positions,
-        x_tick_labels=tuple(labels),
+        y_label="bytes per image",
+        categories=labels,
+        values=values,
+        kind="bytes",
+        log=log,
         note="; ".join(n for n in notes if n),
+        references=references,
     )
+
+
+def _block_notes(backends: Sequence[str], values: Mapping[str, Sequence[float]]) -> list[str]:
+    """Say where allocated and apparent sizes part: whole disk blocks per small file."""
+    apparent, allocated = values.values()
+    grown = [
+        f"{backend} {allocated[i] / apparent[i]:.1f}x"
+        for i, backend in enumerate(backends)
+        if apparent[i] and allocated[i] > 1.2 * apparent[i]
+    ]
+    if not grown:
+        return []
+    return [f"allocated above apparent ({', '.join(grown)}): each file takes whole disk blocks"]
 
 
 def source_bytes_per_image(doc: Document) -> float | None:
@@ -656,43 +792,84 @@ def source_words(doc: Document) -> str:
 # -- against the raw baseline -------------------------------------------------------------
 
 
-def throughput_vs_raw_chart(doc: Document, experiment: str = "store_many") -> Chart:
-    """Each backend's images per second as a share of raw .npy's, at every n."""
+def throughput_vs_raw_chart(
+    doc: Document, experiment: str = "store_many", log: bool | None = None
+) -> Chart:
+    """Each backend's images per second as a share of raw .npy's (the baseline), against n."""
     key = f"vs-raw-{experiment}"
-    title = f"{experiment_label(experiment).capitalize()}: throughput as % of raw .npy"
+    title = f"{experiment_label(experiment).capitalize()}: images/s as % of raw .npy's"
     medians = {b: dict(points) for b, points in _medians(doc, experiment).items()}
     if not medians:
-        return _no_data(key, title, f"{experiment_label(experiment)} measurements", kind="bar")
+        return _no_data(key, title, f"{experiment_label(experiment)} measurements")
     baseline = medians.pop(BASELINE, {})
     if not baseline:
         note = f"no data: the raw baseline has no {experiment_label(experiment)} measurements"
-        return Chart(key=key, title=title, x_label="", y_label="", kind="bar", note=note)
+        return Chart(key=key, title=title, x_label="", y_label="", kind="line", note=note)
     backends = [b for b in backends_in(doc) if b in medians]
     if not backends:
         note = "no data: only the raw baseline was measured"
-        return Chart(key=key, title=title, x_label="", y_label="", kind="bar", note=note)
+        return Chart(key=key, title=title, x_label="", y_label="", kind="line", note=note)
     ns = sorted(baseline)
-    positions = tuple(float(i) for i in range(len(ns)))
-    series = tuple(
-        Series(b, positions, tuple(_share(baseline[n], medians[b].get(n)) for n in ns))
+    shares = {
+        b: [(n, _share(baseline[n], medians[b].get(n))) for n in ns if medians[b].get(n)]
         for b in backends
+    }
+    axis = value_axis(
+        [100.0, *(share for points in shares.values() for _, share in points)],
+        "percent",
+        log=log,
     )
+    series = tuple(
+        Series(b, _log_n(points), tuple(axis.plot(share) for _, share in points))
+        for b, points in shares.items()
+        if points
+    )
+    x_ticks, x_labels = _n_ticks(ns)
+    notes = ["raw .npy is the baseline (100%), not a limit; higher is faster"]
+    notes += _above_baseline_note(shares, ns)
     gaps = [f"{b} n={format_count(n)}" for b in backends for n in ns if n not in medians[b]]
-    notes = ["raw = 100%; higher is faster"]
     if gaps:
         notes.append(f"missing: {', '.join(gaps)}")
     notes.append(_absent_note(doc, [*backends, BASELINE]))
     return Chart(
         key=key,
         title=title,
-        x_label="images, n",
-        y_label="% of raw's images/s",
-        kind="bar",
+        x_label="images, n (log scale)",
+        y_label="% of raw's images/s" + (" (log scale)" if axis.log else ""),
+        kind="line",
         series=series,
-        x_ticks=positions,
-        x_tick_labels=tuple(f"n={format_count(n)}" for n in ns),
+        x_ticks=x_ticks,
+        x_tick_labels=x_labels,
+        y_ticks=axis.ticks,
+        y_tick_labels=axis.labels,
+        log_y=axis.log,
         note="; ".join(n for n in notes if n),
+        references=(Reference(axis.plot(100.0), "raw = 100%"),),
     )
+
+
+def _above_baseline_note(
+    shares: Mapping[str, Sequence[tuple[int, float]]], ns: Sequence[int]
+) -> list[str]:
+    """Name the stores that beat the baseline, and why that happens at small n."""
+    above = {
+        backend: [n for n, share in points if share > 100.0] for backend, points in shares.items()
+    }
+    above = {backend: found for backend, found in above.items() if found}
+    if not above:
+        return []
+    where = ", ".join(
+        f"{backend} at n = {', '.join(format_count(n) for n in found)}"
+        for backend, found in above.items()
+    )
+    small = all(max(found) < ns[-1] for found in above.values()) and len(ns) > 1
+    why = (
+        ": at small n fixed costs (creating and opening files, a .npy header) outweigh "
+        "the bytes; the cost per image shows at large n"
+        if small
+        else ": raw .npy is a plain file read or written whole, not the fastest possible"
+    )
+    return [f"above 100%: {where}{why}"]
 
 
 def _share(baseline_s: float, backend_s: float | None) -> float:
@@ -703,26 +880,28 @@ def _share(baseline_s: float, backend_s: float | None) -> float:
 # -- everything ---------------------------------------------------------------------------
 
 
-def all_charts(doc: Document, log: bool = False) -> list[Chart]:
-    """Every chart of a results document, in reading order."""
+def all_charts(doc: Document, log: bool | None = None) -> list[Chart]:
+    """Every chart of a results document, in reading order. ``log`` None opens each chart
+    on log axes when its values span more than 10x; True or False asks for one scale."""
     return [
         store_time_chart(doc, log=log),
         read_time_chart(doc, log=log),
         single_image_chart(doc, log=log),
         random_read_chart(doc, log=log),
-        disk_usage_chart(doc),
-        bytes_per_image_chart(doc),
-        throughput_vs_raw_chart(doc, "store_many"),
-        throughput_vs_raw_chart(doc, "read_many"),
-        *_loader_charts(doc),
+        disk_usage_chart(doc, log=log),
+        throughput_vs_raw_chart(doc, "store_many", log=log),
+        throughput_vs_raw_chart(doc, "read_many", log=log),
+        *_loader_charts(doc, log),
     ]
 
 
-def _loader_charts(doc: Document) -> list[Chart]:
-    """The training read's charts (their module draws on this one's helpers)."""
+def _loader_charts(doc: Document, log: bool | None) -> list[Chart]:
+    """The training read's charts and the trade-off chart (their modules draw on this
+    one's helpers)."""
     from .epoch_charts import loader_charts
+    from .pareto_chart import pareto_chart
 
-    return loader_charts(doc)
+    return [*loader_charts(doc, log=log), pareto_chart(doc, log=log)]
 
 
 def table_rows(doc: Document) -> list[tuple[str, ...]]:

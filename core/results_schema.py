@@ -57,6 +57,9 @@ MEASURED_EXPERIMENTS = (
     "epoch_batched",
 )
 CACHE_MODES = ("warm", "cold", "cold-unsupported")
+#: What the verdict favours when stores trade read speed, disk and write speed
+#: (imgbench.core.verdict); the first is the default.
+PRIORITIES = ("balanced", "read", "disk", "write")
 PRESSURE_SOURCES = ("psi", "loadavg")
 
 
@@ -217,6 +220,8 @@ SETTINGS = obj(
         "batch_size": whole(1),
         "loader_workers": list_of(whole(1), "a list of whole numbers of at least 1"),
         "epochs": whole(1),
+        # written since the verdict came; older files lack it (balanced)
+        "priority": one_of(PRIORITIES),
     }
 )
 

@@ -16,6 +16,7 @@ from .backends import backend_options, check_options, is_store_name
 from .backends.names import missing_library, parse_store
 from .charts import format_bytes
 from .results import MEASURED_EXPERIMENTS
+from .results_schema import PRIORITIES
 
 #: What a run can do: the measured experiments, and disk usage (which is not timed).
 EXPERIMENTS = (*MEASURED_EXPERIMENTS, "disk_usage")
@@ -71,6 +72,8 @@ class RunSettings:
     # worker processes to sweep; () is 1, 2 and the machine's cores (without repeats)
     loader_workers: tuple[int, ...] = ()
     epochs: int = 2  # in a row, after a cold cache's eviction: epoch 1 against epoch 2
+    # -- what the verdict favours: balanced, read (speed), disk or write (speed)
+    priority: str = "balanced"
 
     def worker_sweep(self, cores: int | None) -> tuple[int, ...]:
         """The loader worker counts an epoch runs with, smallest first."""
@@ -273,6 +276,12 @@ def located_problems(settings: RunSettings, *, bytes_per_image: int | None = Non
         add("sample_budget_s", "the sample budget must be 0 seconds or more")
     if settings.cache not in ("warm", "cold"):
         add("cache", "cache must be warm or cold")
+    if settings.priority not in PRIORITIES:
+        add(
+            "priority",
+            f"priority must be {', '.join(PRIORITIES[:-1])} or {PRIORITIES[-1]}, "
+            f"not {_shown(settings.priority)}",
+        )
     for name in ("durable", "keep_grey"):
         if not isinstance(getattr(settings, name), bool):
             add(name, f"{name} must be true or false")

@@ -11,7 +11,6 @@ from imgbench.core.charts import (
     TABLE_COLUMNS,
     Chart,
     all_charts,
-    bytes_per_image_chart,
     disk_usage_chart,
     format_bytes,
     format_count,
@@ -27,11 +26,16 @@ from imgbench.core.charts import (
     table_rows,
     throughput_vs_raw_chart,
 )
+from imgbench.core.epoch_charts import (
+    epoch_throughput_chart,
+    epochs_chart,
+    first_batch_chart,
+    latency_histogram_chart,
+)
 from imgbench.core.results import document_problems
 from result_docs import (
     ALL_BACKENDS,
     CLASSIC_CUTOFFS,
-    SHAPE,
     cancelled_document,
     expected_median,
     expected_sizes,
@@ -162,11 +166,19 @@ def test_log_chart_ticks_are_decades_labelled_in_real_units() -> None:
     chart = read_time_chart(make_document(cutoffs=CLASSIC_CUTOFFS), log=True)
     assert chart.x_tick_labels == ("10", "100", "1k", "10k", "100k")
     assert chart.x_ticks == pytest.approx([1, 2, 3, 4, 5])
-    # read_many medians run from 210 µs (raw, n=10) to just over 10 s (png, n=100,000)
-    assert chart.y_tick_labels == ("100 µs", "1 ms", "10 ms", "100 ms", "1 s", "10 s", "100 s")
-    assert chart.y_ticks == (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
+    # read_many medians run from 210 µs (raw, n=10) to just over 10 s (png, n=100,000):
+    # seven decades are too many ticks for 80x24, so every second one
+    assert chart.y_tick_labels == ("100 µs", "10 ms", "1 s", "100 s")
+    assert chart.y_ticks == (-4.0, -2.0, 0.0, 2.0)
     all_ys = [y for s in chart.series for y in s.ys]
     assert chart.y_ticks[0] <= min(all_ys) and max(all_ys) <= chart.y_ticks[-1]
+
+
+def test_log_ticks_of_a_few_decades_are_1_2_5() -> None:
+    doc = make_document(backends=("png", "lmdb"), experiments=("read_many",), cutoffs=(10,))
+    chart = read_time_chart(doc, log=True)  # 260 µs to 1.2 ms
+    assert chart.y_tick_labels == ("200 µs", "500 µs", "1 ms", "2 ms")
+    assert chart.y_ticks == pytest.approx([math.log10(v) for v in (2e-4, 5e-4, 1e-3, 2e-3)])
 
 
 def test_log_ticks_span_at_least_one_decade() -> None:
@@ -176,19 +188,30 @@ def test_log_ticks_span_at_least_one_decade() -> None:
 
 
 def test_linear_chart_picks_milliseconds_for_short_runs() -> None:
-    chart = store_time_chart(make_document(cutoffs=CUTOFFS))
+    chart = store_time_chart(make_document(cutoffs=CUTOFFS), log=False)
     assert not chart.log_y
     assert chart.y_label == "median time (ms)"
     png = series_by_label(chart)["png"]
     assert png.ys == pytest.approx([expected_median("png", "store_many", n) * 1e3 for n in CUTOFFS])
-    assert chart.y_ticks == ()  # the plotting library chooses linear ticks
+    # round ticks in ms from 0 past png's 250 ms, labelled in units
+    assert chart.y_ticks == (0.0, 100.0, 200.0, 300.0)
+    assert chart.y_tick_labels == ("0", "100 ms", "200 ms", "300 ms")
 
 
 def test_linear_chart_picks_seconds_for_long_runs_and_points_to_the_log_scale() -> None:
-    chart = store_time_chart(make_document(cutoffs=CLASSIC_CUTOFFS))
+    chart = store_time_chart(make_document(cutoffs=CLASSIC_CUTOFFS), log=False)
     assert chart.y_label == "median time (s)"
     assert series_by_label(chart)["png"].ys[-1] == pytest.approx(25.0002)
+    assert chart.y_tick_labels == ("0", "10 s", "20 s", "30 s")
     assert "log scale" in chart.note
+
+
+def test_time_charts_open_on_log_axes_when_the_values_span_more_than_10x() -> None:
+    wide = make_document(cutoffs=CUTOFFS)  # raw stores 1,000 in 1.2 ms, png in 250 ms
+    assert store_time_chart(wide).log_y and not store_time_chart(wide, log=False).log_y
+    narrow = make_document(backends=("png",), experiments=("store_many",), cutoffs=(100, 1_000))
+    assert not store_time_chart(narrow).log_y  # 25 ms to 250 ms: a linear axis shows both
+    assert store_time_chart(narrow, log=True).log_y
 
 
 def test_linear_chart_picks_microseconds_for_tiny_times() -> None:
@@ -222,7 +245,7 @@ def test_random_read_chart_finds_k_in_rows_when_settings_lack_it() -> None:
 
 
 def test_single_image_chart_shows_time_per_image_at_the_largest_n() -> None:
-    chart = single_image_chart(make_document(cutoffs=CUTOFFS))
+    chart = single_image_chart(make_document(cutoffs=CUTOFFS), log=False)
     assert chart.kind == "bar"
     assert chart.categories == ALL_BACKENDS
     store, read = chart.series
@@ -231,6 +254,13 @@ def test_single_image_chart_shows_time_per_image_at_the_largest_n() -> None:
     lmdb = ALL_BACKENDS.index("lmdb")
     per_image_ms = expected_median("lmdb", "store_single", 1_000) / 1_000 * 1e3
     assert store.ys[lmdb] == pytest.approx(per_image_ms)
+    # every bar says its value (in the axis' unit, ms), so one too short to see is read
+    assert store.point_labels[lmdb] == "2.00"
+    assert read.point_labels[ALL_BACKENDS.index("raw")] == "2.20 µs"  # not "0.00"
+    # on log axes (no one unit) each label carries its own
+    logs = single_image_chart(make_document(cutoffs=CUTOFFS), log=True)
+    assert logs.series[0].point_labels[lmdb] == format_seconds(per_image_ms / 1e3)
+    assert logs.series[1].point_labels[ALL_BACKENDS.index("raw")] == "2.20 µs"
 
 
 def test_single_image_log_bars_rise_from_the_lowest_decade() -> None:
@@ -260,59 +290,56 @@ def test_single_image_chart_with_only_stores_keeps_one_series_and_says_so() -> N
 # -- disk -----------------------------------------------------------------------------------
 
 
-def test_disk_usage_stacks_allocated_bytes_of_every_cutoff() -> None:
-    chart = disk_usage_chart(make_document(cutoffs=CUTOFFS))
-    assert chart.kind == "stacked_bar"
+def test_disk_chart_shows_apparent_and_allocated_bytes_per_image_side_by_side() -> None:
+    chart = disk_usage_chart(make_document(cutoffs=CUTOFFS), log=False)
+    assert chart.kind == "bar"
     assert chart.categories == ALL_BACKENDS
-    assert [s.label for s in chart.series] == ["n=10", "n=100", "n=1k"]
-    assert chart.y_label == "disk used (MB)"
+    apparent, allocated = chart.series
+    assert (apparent.label, allocated.label) == ("apparent (ls -l)", "allocated (du)")
+    assert chart.y_label == "bytes per image (kB)"
     for index, backend in enumerate(ALL_BACKENDS):
-        bar = sum(series.ys[index] for series in chart.series)
-        expected = sum(expected_sizes(backend, n)[1] for n in CUTOFFS) / 1e6
-        assert bar == pytest.approx(expected)
+        size_apparent, size_allocated = expected_sizes(backend, 1_000)
+        assert apparent.ys[index] * 1e3 == pytest.approx(size_apparent / 1_000)
+        assert allocated.ys[index] * 1e3 == pytest.approx(size_allocated / 1_000)
+        assert allocated.point_labels[index] == format_bytes(size_allocated / 1_000)[:-3]
+    # the two disagree on the smallest store: png by its files' bytes, not by its blocks
+    png = ALL_BACKENDS.index("png")
+    assert apparent.ys[png] == min(apparent.ys) and allocated.ys[png] == max(allocated.ys)
+    assert "png 1.8x" in chart.note and "n = 1,000" in chart.note
 
 
-def test_disk_usage_prefers_store_many_and_falls_back_to_store_single() -> None:
+def test_disk_chart_draws_the_pixels_as_a_line_of_reference() -> None:
+    chart = disk_usage_chart(make_document(cutoffs=CUTOFFS), log=False)
+    (pixels,) = chart.references
+    assert pixels.label == "pixels 3.07 kB" and pixels.y == pytest.approx(3.072)
+    assert "3,072 B" in chart.note
+    doc = make_document(cutoffs=CUTOFFS)
+    doc["dataset"]["shape"] = None
+    assert disk_usage_chart(doc).references == ()
+
+
+def test_disk_chart_prefers_store_many_and_falls_back_to_store_single() -> None:
     doc = make_document(cutoffs=(10,), drop={("hdf5", "store_many", 10)})
     for row in doc["measurements"]:
         if row["experiment"] == "store_single" and row["backend"] == "png":
             row["bytes_allocated"] = 1  # store_many's number must win for png
-    chart = disk_usage_chart(doc)
-    (segment,) = chart.series
+    chart = disk_usage_chart(doc, log=False)
+    _, allocated = chart.series
     png, hdf5 = ALL_BACKENDS.index("png"), ALL_BACKENDS.index("hdf5")
-    factor = 1e3  # kB: the largest bar is png's 40,960 B
-    assert chart.y_label == "disk used (kB)"
-    assert segment.ys[png] * factor == pytest.approx(expected_sizes("png", 10)[1])
-    assert segment.ys[hdf5] * factor == pytest.approx(expected_sizes("hdf5", 10)[1])
-
-
-def test_disk_usage_names_missing_segments_of_a_cancelled_run() -> None:
-    chart = disk_usage_chart(cancelled_document())
-    assert "missing: hdf5 n=1k, raw n=1k" in chart.note
-
-
-def test_disk_charts_without_sizes_say_so() -> None:
-    doc = make_document(with_sizes=False)
-    for chart in (disk_usage_chart(doc), bytes_per_image_chart(doc)):
-        assert chart.empty
-        assert chart.note.startswith("no data")
-
-
-def test_bytes_per_image_uses_apparent_bytes_and_shows_the_pixels() -> None:
-    chart = bytes_per_image_chart(make_document(cutoffs=CUTOFFS))
-    assert chart.categories == (*ALL_BACKENDS, "pixels")
     assert chart.y_label == "bytes per image (kB)"
-    (bars,) = chart.series
-    png_apparent = expected_sizes("png", 1_000)[0]
-    assert bars.ys[0] * 1e3 == pytest.approx(png_apparent / 1_000)
-    assert bars.ys[-1] * 1e3 == pytest.approx(math.prod(SHAPE))
-    assert "3,072 B" in chart.note and "n = 1,000" in chart.note
+    assert allocated.ys[png] * 1e3 == pytest.approx(expected_sizes("png", 10)[1] / 10)
+    assert allocated.ys[hdf5] * 1e3 == pytest.approx(expected_sizes("hdf5", 10)[1] / 10)
 
 
-def test_bytes_per_image_without_a_shape_has_no_pixel_bar() -> None:
-    doc = make_document(cutoffs=CUTOFFS)
-    doc["dataset"]["shape"] = None
-    assert "pixels" not in bytes_per_image_chart(doc).categories
+def test_disk_chart_of_a_cancelled_run_marks_each_stores_n() -> None:
+    chart = disk_usage_chart(cancelled_document())
+    assert chart.categories == ("png @1k", "lmdb @1k", "hdf5 @100", "raw @100")
+
+
+def test_disk_chart_without_sizes_says_so() -> None:
+    chart = disk_usage_chart(make_document(with_sizes=False))
+    assert chart.empty
+    assert chart.note.startswith("no data")
 
 
 # -- against raw ----------------------------------------------------------------------------
@@ -320,9 +347,9 @@ def test_bytes_per_image_without_a_shape_has_no_pixel_bar() -> None:
 
 @pytest.mark.parametrize("experiment", ["store_many", "read_many"])
 def test_throughput_vs_raw_is_a_percentage_of_raw(experiment: str) -> None:
-    chart = throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS), experiment)
-    assert chart.kind == "bar"
-    assert chart.categories == ("n=10", "n=100", "n=1k")
+    chart = throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS), experiment, log=False)
+    assert chart.kind == "line"
+    assert chart.x_tick_labels == ("10", "100", "1k")
     assert [s.label for s in chart.series] == ["png", "lmdb", "hdf5"]  # raw is the 100% line
     for series in chart.series:
         expected = [
@@ -331,7 +358,29 @@ def test_throughput_vs_raw_is_a_percentage_of_raw(experiment: str) -> None:
             / expected_median(series.label, experiment, n)
             for n in CUTOFFS
         ]
+        assert series.xs == pytest.approx([1, 2, 3])
         assert series.ys == pytest.approx(expected)
+    (line,) = chart.references
+    assert line.y == 100.0 and line.label == "raw = 100%"
+    assert "baseline" in chart.note and "limit" not in chart.note.replace("not a limit", "")
+
+
+def test_throughput_vs_raw_explains_stores_above_the_baseline_at_small_n() -> None:
+    doc = make_document(cutoffs=CUTOFFS)
+    for row in doc["measurements"]:  # lmdb reads 10 and 100 images faster than raw
+        if (row["backend"], row["experiment"]) == ("lmdb", "read_many") and row["n"] < 1_000:
+            row["median_s"] /= 5
+    chart = throughput_vs_raw_chart(doc, "read_many")
+    assert "above 100%: lmdb at n = 10, 100" in chart.note
+    assert "small n" in chart.note
+    assert max(series_by_label(chart)["lmdb"].ys) > chart.references[0].y
+
+
+def test_throughput_vs_raw_opens_on_log_axes_when_shares_span_more_than_10x() -> None:
+    chart = throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS), "read_many")
+    assert chart.log_y  # png reads at a few % of raw, hdf5 near it
+    assert chart.references[0].y == pytest.approx(2.0)  # log10(100%)
+    assert "100%" in chart.y_tick_labels
 
 
 def test_throughput_vs_raw_without_raw_says_why() -> None:
@@ -344,7 +393,7 @@ def test_throughput_vs_raw_without_raw_says_why() -> None:
 def test_throughput_vs_raw_marks_gaps_as_missing() -> None:
     doc = make_document(cutoffs=CUTOFFS, drop={("png", "read_many", 1_000)})
     chart = throughput_vs_raw_chart(doc, "read_many")
-    assert series_by_label(chart)["png"].ys[-1] == 0.0
+    assert series_by_label(chart)["png"].xs == pytest.approx([1, 2])  # no point at 1k
     assert "missing: png n=1k" in chart.note
 
 
@@ -446,3 +495,92 @@ def test_largest_n_medians_for_a_cancelled_run() -> None:
     assert experiments == ["store_single", "read_single", "store_many", "read_many", "read_random"]
     assert largest["store_many"] == 1_000 and largest["read_many"] == 100
     assert ("png", "store_many") in at_largest and ("hdf5", "store_many") not in at_largest
+
+
+# -- the training read ------------------------------------------------------------------------
+
+
+def with_loader_rows(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with epoch rows at n = 1,000 (1 and 2 workers, epochs 1 and 2) and a
+    read-latency histogram per store: raw fast, png slow."""
+    rates = {"png": 5_000.0, "lmdb": 60_000.0, "hdf5": 40_000.0, "raw": 85_000.0}
+    edges = [10.0**e for e in (-6.0, -5.5, -5.0, -4.5, -4.0, -3.5, -3.0)]
+    counts = {
+        "png": [0, 0, 0, 10, 80, 10],
+        "lmdb": [0, 60, 40, 0, 0, 0],
+        "hdf5": [0, 20, 70, 10, 0, 0],
+        "raw": [90, 10, 0, 0, 0, 0],
+    }
+    for store, rate in rates.items():
+        for workers in (1, 2):
+            for epoch in (1, 2):
+                doc["measurements"].append(
+                    {
+                        "backend": store,
+                        "experiment": "epoch",
+                        "n": 1_000,
+                        "workers": workers,
+                        "epoch": epoch,
+                        "images_per_s": rate * workers * (1 + (epoch - 1) / 10),
+                        "first_batch_s": 0.004 * workers if store != "png" else 0.2,
+                        "median_s": 1.0,
+                    }
+                )
+        doc["measurements"].append(
+            {
+                "backend": store,
+                "experiment": "read_latency",
+                "n": 1_000,
+                "median_s": 1e-5,
+                "histogram": {"edges_s": edges, "counts": counts[store]},
+            }
+        )
+    return doc
+
+
+def test_loader_charts_follow_the_time_charts_and_the_pareto_chart_ends() -> None:
+    keys = [chart.key for chart in all_charts(with_loader_rows(make_document(cutoffs=CUTOFFS)))]
+    assert keys[-5:] == ["epoch-workers", "epoch-1-vs-2", "first-batch", "read-latency", "pareto"]
+
+
+def test_epoch_throughput_has_round_rate_ticks_and_opens_on_log_axes_past_10x() -> None:
+    doc = with_loader_rows(make_document(cutoffs=CUTOFFS))
+    chart = epoch_throughput_chart(doc)
+    assert chart.log_y  # png 5k/s, raw 170k/s
+    assert chart.y_tick_labels == ("5k", "10k", "20k", "50k", "100k", "200k")  # 1-2-5
+    linear = epoch_throughput_chart(doc, log=False)
+    assert linear.y_tick_labels == ("0", "50k", "100k", "150k", "200k")
+    raw = series_by_label(linear)["raw"]
+    assert raw.xs == (1.0, 2.0) and raw.ys == pytest.approx([85_000, 170_000])
+
+
+def test_epoch_bars_are_labelled_with_their_rates() -> None:
+    chart = epochs_chart(with_loader_rows(make_document(cutoffs=CUTOFFS)), log=False)
+    first, second = chart.series
+    assert (first.label, second.label) == ("epoch 1", "epoch 2")
+    raw = ALL_BACKENDS.index("raw")
+    assert first.point_labels[raw] == "170k" and second.point_labels[raw] == "187k"
+    assert chart.y_tick_labels[0] == "0"
+
+
+def test_first_batch_bars_say_their_times() -> None:
+    chart = first_batch_chart(with_loader_rows(make_document(cutoffs=CUTOFFS)))
+    assert chart.log_y  # 4 ms against png's 200 ms
+    one, _ = chart.series
+    assert one.point_labels[ALL_BACKENDS.index("lmdb")] == "4.00 ms"
+    assert one.point_labels[ALL_BACKENDS.index("png")] == "200 ms"
+
+
+def test_latency_lines_are_cumulative_and_marked_at_their_median() -> None:
+    chart = latency_histogram_chart(with_loader_rows(make_document(cutoffs=CUTOFFS)))
+    assert chart.log_x and chart.x_tick_labels[0] == "1 µs"
+    assert chart.y_tick_labels == ("0", "20%", "40%", "60%", "80%", "100%")
+    lines = {s.label: s for s in chart.series if s.style == "line"}
+    marks = {s.label: s for s in chart.series if s.style == "points"}
+    assert lines["raw"].ys == pytest.approx([0, 90, 100])  # rises to 100%, never falls
+    assert all(list(s.ys) == sorted(s.ys) for s in lines.values())
+    assert marks["raw"].ys == (50.0,)
+    # raw's reads: 90% in the first bin (1 µs to 3.16 µs): 50% is reached within it
+    assert -6 < marks["raw"].xs[0] < -5.5
+    assert marks["raw"].xs[0] < marks["lmdb"].xs[0] < marks["hdf5"].xs[0] < marks["png"].xs[0]
+    assert chart.references[0].y == 50.0

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from rich.console import Console
+from rich.text import Text
 
 from imgbench.core.charts import (
     Chart,
@@ -20,9 +21,11 @@ from imgbench.core.charts import (
 )
 from imgbench.core.results import compare_documents
 from imgbench.tui.report import (
+    LABEL_ROWS,
     chart_canvas,
     charts_to_show,
     draw_chart,
+    legend_text,
     render_chart,
     render_comparison,
     render_document,
@@ -60,27 +63,172 @@ def widest_line(text: str) -> int:
 # -- plotext canvases -----------------------------------------------------------------------
 
 
-def test_line_chart_canvas_has_title_legend_and_tick_labels() -> None:
+def plain(canvas: str) -> str:
+    return Text.from_ansi(canvas).plain
+
+
+def canvas_rows(chart: Chart, *, width: int, height: int) -> list[str]:
+    """The data area of a drawn chart, top row first: the rows between the frame's top
+    and bottom edges, the columns between its left and right edges."""
+    lines = plain(chart_canvas(chart, width=width, height=height)).splitlines()
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    left = lines[top].index("┌") + 1
+    right = lines[top].index("┐")
+    return [line[left:right] for line in lines[top + 1 : bottom]]
+
+
+def bar_chart_of(values: dict[str, list[float]], labels: dict[str, list[str]]) -> Chart:
+    """Bars on a linear axis from 0 to 100 (ticks every 20)."""
+    categories = ("png", "lmdb", "raw")
+    positions = tuple(float(i) for i in range(len(categories)))
+    return Chart(
+        key="bars",
+        title="Bars",
+        x_label="store",
+        y_label="ms",
+        kind="bar",
+        series=tuple(
+            Series(name, positions, tuple(ys), point_labels=tuple(labels[name]))
+            for name, ys in values.items()
+        ),
+        x_ticks=positions,
+        x_tick_labels=categories,
+        y_ticks=(0.0, 20.0, 40.0, 60.0, 80.0, 100.0),
+        y_tick_labels=("0", "20 ms", "40 ms", "60 ms", "80 ms", "100 ms"),
+    )
+
+
+def test_line_chart_canvas_has_title_and_tick_labels_and_the_legend_goes_below() -> None:
     chart = store_time_chart(make_document(cutoffs=CUTOFFS), log=True)
     canvas = chart_canvas(chart, width=90, height=20)
-    for text in (chart.title, "png", "lmdb", "hdf5", "raw", "1k", "100 ms", "1 ms"):
+    for text in (chart.title, "1k", "100 ms", "1 ms"):
         assert text in canvas
     assert "\x1b[" in canvas  # coloured series; rich decides whether to keep the colour
+    assert not any(label in plain(canvas) for label in ("png", "lmdb", "hdf5"))  # no legend
+    legend = legend_text(chart)
+    assert legend is not None
+    assert legend.plain == "─• png   ─x lmdb   ─+ hdf5   ─o raw"
+    console = recording(90)
+    render_chart(chart, console, width=90)
+    text = console.export_text()
+    assert text.index("1k") < text.index("─• png")  # under the figure
 
 
 @pytest.mark.parametrize(
     "chart",
     [
         disk_usage_chart(make_document(cutoffs=CUTOFFS)),
-        throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS)),
         single_image_chart(make_document(cutoffs=CUTOFFS), log=True),
+        single_image_chart(make_document(cutoffs=CUTOFFS), log=False),
     ],
-    ids=["stacked", "grouped", "log-bars"],
+    ids=["disk", "log-bars", "linear-bars"],
 )
-def test_bar_chart_canvas_names_every_series_and_category(chart: Chart) -> None:
-    canvas = chart_canvas(chart, width=90, height=20)
+def test_bar_charts_name_every_category_and_series_and_label_every_bar(chart: Chart) -> None:
+    console = recording(90)
+    render_chart(chart, console, width=90)
+    text = console.export_text()
     for label in [s.label for s in chart.series] + list(chart.categories):
-        assert label in canvas
+        assert label in text
+    drawn = plain(chart_canvas(chart, width=90, height=20))
+    for series in chart.series:
+        for words in series.point_labels:
+            assert words in drawn or words.replace(" ", "") in drawn, words
+
+
+def test_a_bar_is_never_drawn_taller_than_its_value_and_a_tiny_one_is_labelled() -> None:
+    chart = bar_chart_of(
+        {"store one": [100.0, 10.0, 1.0]}, {"store one": ["100 ms", "10 ms", "1 ms"]}
+    )
+    rows = canvas_rows(chart, width=60, height=25)  # 20 rows of data
+    frame_rows = len(rows)
+
+    def filled(column_text: int) -> int:
+        return sum(1 for line in rows if line[column_text] == "█")
+
+    def column_of(category: int) -> int:
+        return round((category + 0.5) / 3 * len(rows[0]))
+
+    heights = [filled(column_of(i)) for i in range(3)]
+    top = 100.0 * frame_rows / (frame_rows - LABEL_ROWS)  # the axis' top, above 100 ms
+    for value, height in zip((100.0, 10.0, 1.0), heights, strict=True):
+        assert height <= value / top * frame_rows + 1e-9  # never taller than the value
+        assert height >= value / top * frame_rows - 1  # and short by less than a row
+    assert heights[2] == 0  # 1 ms is less than a row: no bar at all
+    assert heights[0] > 5 * heights[1] > 0  # 100 ms and 10 ms do not look alike
+    drawn = "\n".join(rows)
+    for words in ("100 ms", "10 ms", "1 ms"):
+        assert words in drawn  # the tiny bar is still said
+
+
+def test_bar_labels_sit_above_their_bars_without_running_together() -> None:
+    chart = bar_chart_of(
+        {"a": [50.0, 52.0, 20.0], "b": [51.0, 53.0, 21.0]},
+        {"a": ["50.0 ms", "52.0 ms", "20.0 ms"], "b": ["51.0 ms", "53.0 ms", "21.0 ms"]},
+    )
+    rows = canvas_rows(chart, width=44, height=20)  # bars narrower than their labels
+    drawn = "\n".join(rows)
+    for words in ("50.0", "51.0", "52.0", "53.0", "20.0", "21.0"):
+        assert words in drawn.replace(" ", "")
+    for line in rows:
+        assert "ms5" not in line and "ms2" not in line  # a space between two labels
+
+
+def test_points_in_one_cell_are_moved_apart_so_every_one_shows() -> None:
+    same = (1.0, 2.0, 3.0)
+    chart = Chart(
+        key="lines",
+        title="Lines",
+        x_label="n",
+        y_label="s",
+        kind="line",
+        series=tuple(Series(name, same, (1.0, 1.0, 1.0)) for name in ("png", "lmdb", "raw")),
+        x_ticks=same,
+        x_tick_labels=("10", "100", "1k"),
+        y_ticks=(0.0, 1.0, 2.0),
+        y_tick_labels=("0", "1 s", "2 s"),
+    )
+    drawn = "\n".join(canvas_rows(chart, width=60, height=15))
+    for marker in ("•", "x", "o"):  # png's, lmdb's and raw's, at every n
+        assert drawn.count(marker) == 3
+
+
+def test_a_reference_line_is_drawn_and_named() -> None:
+    chart = throughput_vs_raw_chart(make_document(cutoffs=CUTOFFS), "read_many")
+    assert len(chart.references) == 1
+    console = recording(90)
+    render_chart(chart, console, width=90)
+    assert "raw = 100%" in console.export_text()
+    assert "─" * 10 in "\n".join(canvas_rows(chart, width=90, height=20))
+
+
+def test_two_compared_runs_share_a_store_colour_and_differ_in_marker() -> None:
+    xs = (1.0, 2.0)
+    chart = Chart(
+        key="time-store_many",
+        title="Two runs",
+        x_label="n",
+        y_label="s",
+        kind="line",
+        series=(
+            Series("png (A)", xs, (1.0, 2.0), color_key="png"),
+            Series("png (B)", xs, (1.5, 3.0), color_key="png", variant=1),
+            Series("lmdb (A)", xs, (0.2, 0.4), color_key="lmdb"),
+            Series("lmdb (B)", xs, (0.3, 0.5), color_key="lmdb", variant=1),
+        ),
+        x_ticks=xs,
+        x_tick_labels=("10", "100"),
+        y_ticks=(0.0, 1.0, 2.0, 3.0),
+        y_tick_labels=("0", "1 s", "2 s", "3 s"),
+    )
+    legend = legend_text(chart)
+    assert legend is not None
+    assert legend.plain.startswith("── png   ── lmdb")  # each store once
+    assert "A: • joined by a line" in legend.plain and "B: o without" in legend.plain
+    colours = {str(span.style) for span in legend.spans if "color" in str(span.style)}
+    assert len(colours) == 2  # one colour per store
+    drawn = "\n".join(canvas_rows(chart, width=60, height=15))
+    assert drawn.count("•") == 4 and drawn.count("o") == 4
 
 
 def test_a_single_series_bar_chart_draws_without_a_legend() -> None:
@@ -103,7 +251,7 @@ def test_canvas_is_as_wide_as_asked_whatever_the_terminal(width: int) -> None:
     chart = store_time_chart(make_document(cutoffs=CUTOFFS))
     console = recording(200)
     render_chart(chart, console, width=width)
-    canvas = console.export_text().split(chart.note)[0]
+    canvas = console.export_text().split("─• png")[0]
     assert widest_line(canvas) == width
 
 
@@ -150,8 +298,7 @@ def test_cancelled_document_shows_status_notes_errors_and_partial_charts() -> No
     assert "cancelled" in text
     assert "note: cancelled by the user" in text
     assert "error: hdf5 store_many n=1,000: disk full" in text
-    assert "missing: hdf5 n=1k, raw n=1k" in text
-    assert "hdf5 @100" in text
+    assert "hdf5 @100" in text  # the disk and single-image bars say where each stopped
 
 
 def test_document_without_an_experiment_still_renders() -> None:
@@ -167,7 +314,8 @@ def test_document_without_measurements_or_sections_still_renders() -> None:
     text = document_text(doc)
     assert "no measurements" in text
     assert "data: not recorded" in text and "machine: not recorded" in text
-    assert text.count("no data:") == len(charts_to_show(doc, None)) == len(all_charts(doc)) + 2
+    # an empty chart has no second scale to show
+    assert text.count("no data:") == len(charts_to_show(doc, None)) == len(all_charts(doc))
 
 
 @pytest.mark.parametrize("log", [False, True])
@@ -303,9 +451,16 @@ def test_draw_chart_works_on_a_textual_plotext_figure_across_redraws(log: bool) 
 def test_time_charts_come_in_both_scales_unless_one_is_asked_for() -> None:
     doc = make_document()
     both = [(chart.key, chart.log_y) for chart in charts_to_show(doc, None)[:4]]
-    assert [log for _, log in both] == [False, True, False, True]
+    # each opens on the scale that suits it (log: the values span more than 10x), then
+    # shows the other
+    assert both == [
+        ("time-store_many", True),
+        ("time-store_many", False),
+        ("time-read_many", True),
+        ("time-read_many", False),
+    ]
     assert all(chart.log_y for chart in charts_to_show(doc, True)[:2])
-    assert not any(chart.log_y for chart in charts_to_show(doc, False))
+    assert not any(chart.log for chart in charts_to_show(doc, False))
 
 
 # -- noise: intervals, warnings, verdicts ---------------------------------------------------
@@ -427,3 +582,38 @@ def test_clearly_separated_runs_get_the_right_words_and_colours() -> None:
     lmdb_line = next(line for line in text.splitlines() if "lmdb" in line and "read many" in line)
     assert "2.50x slower" in png_line and "2.50x faster" in lmdb_line
     assert "\x1b[31m2.50x slower" in styled and "\x1b[32m2.50x faster" in styled
+
+
+def test_the_epoch_table_fits_80_columns_with_its_numbers_whole_and_right_aligned() -> None:
+    from imgbench.tui.epoch_summary import epoch_table
+
+    doc = make_document(cutoffs=CUTOFFS)
+    for store, rate in (("parquet+png", 2_744.2), ("raw", 84_665.0)):
+        for workers in (1, 2):
+            for epoch in (1, 2):
+                doc["measurements"].append(
+                    {
+                        "backend": store,
+                        "experiment": "epoch",
+                        "n": 1_000,
+                        "workers": workers,
+                        "epoch": epoch,
+                        "images_per_s": rate * workers,
+                        "first_batch_s": 0.0725,
+                    }
+                )
+        doc["measurements"].append(
+            {
+                "backend": store,
+                "experiment": "read_latency",
+                "n": 1_000,
+                "latency_s": {"p50": 2.71e-4, "p99": 2.31e-3},
+            }
+        )
+    console = recording(80)
+    console.print(epoch_table(doc))
+    text = console.export_text()
+    assert "…" not in text and widest_line(text) <= 80
+    assert "read_one" in text and "p99" in text  # headers whole, not "read_o…"
+    rows = [line for line in text.splitlines() if line.startswith(("parquet+png", "raw"))]
+    assert len(rows) == 2 and len({len(row.rstrip()) for row in rows}) == 1  # right-aligned

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tabs
@@ -17,7 +19,8 @@ from imgbench.core.results import load_document, save_document
 from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog, PathDialog
 from imgbench.tui.report import WIDE_TABLE
-from imgbench.tui.results_screen import ChartView, ResultsScreen, merged_document
+from imgbench.tui.results_screen import NUMBER_KEYS, ChartView, ResultsScreen, merged_document
+from imgbench.tui.verdict_view import VerdictView
 from result_docs import (
     cancelled_document,
     make_document,
@@ -36,10 +39,13 @@ def canvas(view: ChartView) -> str:
 
 
 def expected_words(chart: Chart) -> list[str]:
-    """What a drawn chart must show: its legend, or the categories of a single series."""
-    if len(chart.series) > 1:
-        return [series.label for series in chart.series]
+    """What a drawn chart must show on its canvas: its categories or x tick labels."""
     return list(chart.x_tick_labels)
+
+
+def legend(view: ChartView) -> str:
+    """The legend under the plot (plotext would draw it over the data)."""
+    return str(view.query_one(".chart-legend", Static).render())
 
 
 def column_labels(table: DataTable[Any]) -> list[str]:
@@ -59,10 +65,16 @@ def saved(tmp_path: Path, doc: dict[str, Any], name: str = "a.json") -> Path:
 
 
 async def show_tab(pilot: Pilot[Any], index: int) -> ResultsScreen:
-    await pilot.press("1234567890"[index])
-    await pilot.pause()
+    """The ``index``-th tab after the Verdict (the charts, then the table...), by its
+    number key while there is one."""
+    position = index + 1
     screen = results(pilot.app)
-    assert screen.active_tab == screen.pane_ids[index]
+    if position < len(NUMBER_KEYS):
+        await pilot.press(NUMBER_KEYS[position])
+    else:
+        screen.query_one(TabbedContent).active = screen.pane_ids[position]
+    await pilot.pause()
+    assert screen.active_tab == screen.pane_ids[position]
     return screen
 
 
@@ -107,6 +119,9 @@ async def test_every_tab_shows_its_chart_and_fits(
             assert chart.title in drawn
             for word in expected_words(chart):
                 assert word in drawn, f"{word!r} missing from {chart.key}"
+            for series in chart.series:
+                named = series.label in legend(view) or series.label in drawn
+                assert named, f"{series.label!r} unnamed in {chart.key}"
             plot = view.plot.region
             assert plot.height >= 10 and plot.width == size[0]
             assert plot.bottom <= size[1] - 1, "the plot runs into the footer"
@@ -116,46 +131,80 @@ async def test_every_tab_shows_its_chart_and_fits(
         assert ("stdev" in column_labels(table)) == (size[0] >= WIDE_TABLE)
 
 
-async def test_log_scale_labels_real_units_and_keys_step_through_tabs(
+async def test_charts_open_on_log_axes_when_values_span_10x_and_l_switches_each(
     tmp_path: Path, document: dict[str, Any]
 ) -> None:
     app = make_app(saved(tmp_path, document))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = results(app)
+        assert screen.active_tab == "tab-verdict"  # the answer first
+        await show_tab(pilot, 0)
         view = screen.query_one("#chart-time-store_many", ChartView)
-        assert "median time (s)" in canvas(view)
-        await pilot.press("l")
-        await pilot.pause()
-        drawn = canvas(view)
+        # raw stores 10 images in 0.2 ms, png 10,000 in 2.5 s: it opens on log axes
         log_chart = store_time_chart(document, log=True)
-        assert "1 ms" in log_chart.y_tick_labels
+        assert view.chart == log_chart and screen.log_scale
+        drawn = canvas(view)
+        assert "median time (log scale)" in drawn
         for label in log_chart.y_tick_labels:
             assert label in drawn
-        assert "median time (log scale)" in drawn
+        assert screen.check_action("set_scale", ("linear",))
+        assert not screen.check_action("set_scale", ("log",))
+        await pilot.press("l")
+        await pilot.pause()
+        assert not screen.log_scale
+        drawn = canvas(view)
+        assert "median time (s)" in drawn
+        for label in ("0", "1 s", "2 s", "3 s"):  # round ticks in units
+            assert label in drawn
         await pilot.resize_terminal(120, 40)
         assert not screen.query_one(Footer).compact
         assert "stdev" in column_labels(screen.query_one("#measurements", DataTable))
         await pilot.resize_terminal(80, 24)
         assert screen.query_one(Footer).compact
-        assert "1 ms" in canvas(view)
-        await show_tab(pilot, 2)  # single-image bars also switch
-        assert "µs" in canvas(screen.query_one("#chart-single-image", ChartView))
-        await show_tab(pilot, 4)  # disk usage has no log scale: the key is dimmed
-        assert screen.check_action("set_scale", ("linear",)) is None
-        await pilot.press("l")
-        assert screen.log_scale
-        await show_tab(pilot, 0)
+        assert "median time (s)" in canvas(view)
+        await show_tab(pilot, 2)  # each chart keeps its own scale: single-image is log
+        single = screen.query_one("#chart-single-image", ChartView)
+        assert "(log scale)" in canvas(single)
         await pilot.press("l")
         await pilot.pause()
-        assert not screen.log_scale
+        assert "(log scale)" not in canvas(single)
+        await show_tab(pilot, 0)
         assert "median time (s)" in canvas(view)
+        await pilot.press("l")
+        await pilot.pause()
+        assert "median time (log scale)" in canvas(view)
+        await show_tab(pilot, 8)  # the table has no scale: the key is dimmed
+        assert screen.check_action("set_scale", ("log",)) is None
+        await pilot.press("l")
+        assert screen.scales == {"time-store_many": True, "single-image": False}
 
         tabbed = screen.query_one(TabbedContent)
+        await show_tab(pilot, 0)
+        await pilot.press("left_square_bracket")
+        assert tabbed.active == screen.pane_ids[0] == "tab-verdict"
         await pilot.press("left_square_bracket")
         assert tabbed.active == screen.pane_ids[-1] == "tab-run"
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert tabbed.active == screen.pane_ids[1]
+
+
+async def test_the_table_right_aligns_its_numbers_at_every_width(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for size in ((80, 24), (160, 48)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            screen = await show_tab(pilot, 8)
+            table = screen.query_one("#measurements", DataTable)
+            lines = ["".join(seg.text for seg in table.render_line(y)) for y in range(1, 5)]
+            # n = 10 and n = 100 in one column: the shorter sits to the right
+            tens = lines[0].index(" 10 ") + 3
+            hundreds = lines[1].index(" 100 ") + 4
+            assert tens == hundreds, lines[:2]
 
 
 async def test_save_writes_a_file_that_loads_back(tmp_path: Path, document: dict[str, Any]) -> None:
@@ -254,9 +303,16 @@ async def test_compare_shows_ratios_and_both_runs_on_the_time_charts(
         assert all(row[5] == "1.00x" and row[6] == "no clear difference" for row in others)
 
         await show_tab(pilot, 0)
-        drawn = canvas(screen.query_one("#chart-time-store_many", ChartView))
+        view = screen.query_one("#chart-time-store_many", ChartView)
+        labels = [series.label for series in view.chart.series]
         for backend in ("png", "lmdb", "hdf5", "raw"):
-            assert f"{backend} (A)" in drawn and f"{backend} (B)" in drawn
+            assert f"{backend} (A)" in labels and f"{backend} (B)" in labels
+        # one colour per store, A and B told apart by marker and line, the legend below
+        words = legend(view)
+        assert "A: • joined by a line" in words and "B: o without" in words
+        assert words.count("png") == 1
+        assert {series.variant for series in view.chart.series} == {0, 1}
+        assert "png" not in canvas(view)
         note = screen.query_one("#chart-disk-usage .chart-note", Static)
         assert "A only" in str(note.render())
 
@@ -325,8 +381,9 @@ async def test_command_palette_offers_the_screen_actions(
     app = make_app(saved(tmp_path, document))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await show_tab(pilot, 0)
         names = [name for name, _, _ in results(app).palette_commands()]
-        assert "Log scale on time charts" in names and "Compare with results file" in names
+        assert "Linear scale on this chart" in names and "Compare with results file" in names
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"save", "enter")
@@ -406,3 +463,40 @@ async def test_the_warning_words_stay_hidden_when_no_row_has_any(
         assert not screen.query_one("#row-warnings", Static).display
         rows = table_texts(screen.query_one("#measurements", DataTable))
         assert not any("!" in row[0] for row in rows)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_verdict_opens_first_and_fits_without_scrolling(
+    tmp_path: Path, document: dict[str, Any], size: tuple[int, int]
+) -> None:
+    assert len({row["backend"] for row in document["measurements"]}) == 4
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = results(app)
+        assert screen.active_tab == "tab-verdict"
+        view = screen.query_one(VerdictView)
+        assert view.region.height > 0 and view.region.bottom <= size[1] - 1
+        assert view.virtual_size.height <= view.region.height, "the verdict needs scrolling"
+        console = Console(width=size[0], record=True, file=io.StringIO())
+        console.print(view.query_one("#verdict-text", Static).content)
+        text = console.export_text()
+        assert "Use " in text and "training read" in text, text
+
+
+async def test_p_weighs_the_verdict_by_the_next_priority(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    app = make_app(saved(tmp_path, document))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = results(app)
+        await show_tab(pilot, 0)
+        view = screen.query_one(VerdictView)
+        assert view.priority == "balanced"
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.active_tab == "tab-verdict" and view.priority == "read"
+        assert "read speed" in str(view.query_one("#verdict-priority", Static).render())
+        await pilot.press("p", "p", "p")
+        assert view.priority == "balanced"

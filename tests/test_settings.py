@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from imgbench.core.results import document_problems, load_document
 from imgbench.core.settings import CLASSIC_CUTOFFS, PRESETS, RunSettings, preset, problems
+from result_docs import make_document
 
 
 def test_defaults_follow_the_classic_study() -> None:
@@ -54,6 +58,7 @@ def test_preset_overrides_and_unknown_preset() -> None:
         ({"repeats": "abc"}, "repeats must be a whole number, not 'abc'"),
         ({"backend_options": {"png": {"compress_level": 42}}}, "png compress_level must be"),
         ({"backend_options": {"hdf5": {"chunk_rows": 10**12}}}, "hdf5 chunk_rows must be at most"),
+        ({"priority": "speed"}, "priority must be balanced, read, disk or write, not 'speed'"),
     ],
 )
 def test_problems_are_named(change: dict[str, object], words: str) -> None:
@@ -64,3 +69,22 @@ def test_problems_are_named(change: dict[str, object], words: str) -> None:
 def test_good_settings_have_no_problems() -> None:
     for settings in PRESETS.values():
         assert problems(settings) == []
+
+
+def test_the_priority_is_balanced_unless_chosen_and_travels_in_the_settings() -> None:
+    assert RunSettings().priority == "balanced"
+    chosen = replace(RunSettings(), priority="disk")
+    assert chosen.to_dict()["priority"] == "disk"
+    assert RunSettings.from_dict(chosen.to_dict()) == chosen
+    assert problems(chosen) == []
+
+
+def test_documents_without_a_priority_still_load(tmp_path: Path) -> None:
+    old = make_document()
+    assert "priority" not in old["settings"] and document_problems(old) == []
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    assert load_document(path)["settings"].get("priority") is None
+    assert document_problems(make_document(settings={"priority": "read"})) == []
+    wrong = document_problems(make_document(settings={"priority": "fast"}))
+    assert wrong and "priority" in wrong[0] and "balanced, read, disk or write" in wrong[0]

@@ -167,6 +167,7 @@ async def test_the_form_holds_the_settings_it_was_given(place: Path) -> None:
         workdir=str(place),
         seed=3,
         image_size=(24, 40),
+        priority="read",
     )
     app = create_app(settings=given)
     async with app.run_test(size=SMALL) as pilot:
@@ -556,6 +557,34 @@ async def test_a_good_form_starts_the_run_with_its_settings(place: Path) -> None
                 place / "out.json",
             )
         ]
+
+
+async def test_the_priority_chosen_reaches_the_run_and_presets_keep_it(place: Path) -> None:
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.query_one("#priority-balanced", RadioButton).value
+        assert screen.settings_from_form()[0] == expected()  # balanced, the default
+        screen.query_one("#priority-disk", RadioButton).value = True
+        await settle(pilot)
+        await pilot.press("f3")  # a preset fills the plan; the priority is the user's
+        await settle(pilot)
+        assert screen.query_one("#priority-disk", RadioButton).value
+        set_value(app, "workdir", str(place))
+        set_value(app, "output", str(place / "out.json"))
+        await settle(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert len(started.calls) == 1
+        settings, _ = started.calls[0]
+        assert settings.priority == "disk"
+        assert settings == replace(
+            setup_screen.preset("quick"), data="synthetic", workdir=str(place), priority="disk"
+        )
+        # the plan still matches the preset: the priority is not part of it
+        assert text_of(app, "#preset-note").startswith("quick:")
+        assert screen.query_one("#preset-quick").has_class("-active")
 
 
 # -- keys ------------------------------------------------------------------------------------------

@@ -71,3 +71,20 @@ def test_each_store_is_one_line_with_every_figure(width: int) -> None:
 
 def test_files_without_stores_have_no_table() -> None:
     assert stores_table(make_document()) is None
+
+
+def test_a_table_short_of_width_drops_its_frame_rather_than_cut_a_number() -> None:
+    doc = make_document()
+    doc["stores"] = STORES
+    for width in (60, 80):
+        console = Console(width=width, record=True)
+        console.print(stores_table(doc, compact=True))
+        text = console.export_text()
+        assert "…" not in text
+        assert "28.5 dB" in text  # lmdb+jpeg90's quality, whole
+        lines = [line for line in text.splitlines() if "µs" in line]
+        ends = {len(line.rstrip()) for line in lines}
+        assert len(ends) == 1, lines  # the decode column's numbers end in one column
+    console = Console(width=120, record=True)
+    console.print(stores_table(doc))
+    assert "┃" in console.export_text()  # room enough: the framed table

@@ -1,4 +1,4 @@
-"""The headless command line: ``imgbench run | show | compare | fetch``.
+"""The headless command line: ``imgbench run | show | compare | report | fetch``.
 
 Exit codes: 0 success, 1 the run failed, 2 bad input (one line on stderr, no
 traceback), 130 interrupted (ctrl+c cancels cleanly and keeps partial results).
@@ -48,6 +48,7 @@ from imgbench.core.settings import (
     preset,
     unavailable_stores,
 )
+from imgbench.core.verdict import PRIORITIES
 
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from .fetch_cli import add_fetch_command
@@ -56,6 +57,14 @@ from .report import (
     render_comparison,
     render_document,
     render_summary,
+)
+from .report_files import (
+    FORMATS,
+    check_report_path,
+    default_report_path,
+    format_for,
+    report_text,
+    write_report,
 )
 from .saving import data_path_of, fallback_folders
 from .stopping import StopFlag
@@ -94,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-COMMANDS = ("run", "show", "compare", "fetch", "clean")
+COMMANDS = ("run", "show", "compare", "report", "fetch", "clean")
 
 
 def opens_the_app(arguments: list[str]) -> bool:
@@ -124,18 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"imgbench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(commands)
-    show = commands.add_parser("show", help="tables and charts of a results file")
+    show = commands.add_parser(
+        "show",
+        help="the verdict, a summary and every table of a results file (charts with --charts)",
+    )
     show.add_argument("file", type=Path)
+    show.add_argument("--charts", action="store_true", help="draw the charts too, after the tables")
     scale = show.add_mutually_exclusive_group()
     scale.add_argument(
         "--log",
         dest="log",
         action="store_true",
         default=None,
-        help="time charts on log axes only (default: linear and log)",
+        help="charts, on log axes only (default: each on the scale that suits it, the "
+        "store and read times on both)",
     )
-    scale.add_argument("--linear", dest="log", action="store_false", help="linear axes only")
+    scale.add_argument(
+        "--linear", dest="log", action="store_false", help="charts, on linear axes only"
+    )
+    _add_priority(show, "the verdict's priority (default: the run's own)")
     show.set_defaults(handler=command_show)
+    _add_report(commands)
     compare = commands.add_parser("compare", help="ratios between two results files")
     compare.add_argument("a", type=Path)
     compare.add_argument("b", type=Path)
@@ -268,6 +286,11 @@ def _add_run(commands: Any) -> None:
     run.add_argument(
         "--zarr-shard-images", type=_positive, help="images per Zarr shard (default 1,000)"
     )
+    _add_priority(
+        run,
+        "what the verdict favours: balanced, read (the training read), disk or write "
+        "(default: balanced)",
+    )
     run.add_argument(
         "--output",
         "-o",
@@ -280,6 +303,41 @@ def _add_run(commands: Any) -> None:
         help="replace an earlier imgbench results file at --output (never any other file)",
     )
     run.set_defaults(handler=command_run)
+
+
+def _add_priority(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--priority", choices=PRIORITIES, help=help_text)
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="a report to share: Markdown for an issue or PR, or one HTML file with charts",
+        description="Write the verdict, the machine, the settings, a summary, every table and "
+        "the warnings of a results file, as Markdown (pastes into a GitHub issue or pull "
+        "request) or as one self-contained HTML file with charts (charts need matplotlib: "
+        'pip install "imgbench[report]").',
+    )
+    report.add_argument("file", type=Path, help="a results file")
+    report.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="md or html (default: from the suffix of --output, else md)",
+    )
+    report.add_argument(
+        "--output",
+        "-o",
+        help="where to write it; - for standard output (default: standard output for md, "
+        "RESULTS-report.html beside the results for html)",
+    )
+    report.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a file at --output that is not an imgbench report "
+        "(an earlier report is replaced anyway; results files never are)",
+    )
+    _add_priority(report, "the verdict's priority (default: the run's own)")
+    report.set_defaults(handler=command_report)
 
 
 # -- run ----------------------------------------------------------------------------------
@@ -309,6 +367,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "batch_size",
             "loader_workers",
             "epochs",
+            "priority",
         )
         if getattr(args, key) is not None
     }
@@ -450,7 +509,35 @@ def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> Non
 
 def command_show(args: argparse.Namespace) -> int:
     document = load_document(args.file)
-    render_document(document, Console(), log=args.log)
+    charts = args.charts or args.log is not None  # --log or --linear asks for charts
+    console = Console()
+    render_document(document, console, log=args.log, charts=charts, priority=args.priority)
+    if not charts:
+        name = escape(str(args.file))
+        console.print(
+            f"[dim]Charts: imgbench show {name} --charts, or a page to share with them: "
+            f"imgbench report {name} --format html[/]"
+        )
+    return EXIT_OK
+
+
+def command_report(args: argparse.Namespace) -> int:
+    """Write the report; a file is refused before anything is rendered or written."""
+    results: Path = args.file
+    to_stdout = args.output == "-"
+    output = None if args.output is None or to_stdout else Path(args.output)
+    fmt = format_for(output, args.format)
+    if output is None and not to_stdout and fmt == "html":
+        output = default_report_path(results, fmt)
+    document = load_document(results)
+    if output is not None:
+        check_report_path(output, results=results, force=args.force)
+    text = report_text(document, fmt, source=results.name, priority=args.priority)
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    write_report(text, output)
+    print(f"Report ({fmt}) written to {output}", file=sys.stderr)
     return EXIT_OK
 
 

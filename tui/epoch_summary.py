@@ -15,6 +15,8 @@ from rich.text import Text
 
 from imgbench.core.charts import MISSING, Document, backend_rank, format_rate, format_seconds
 
+from .stores_table import FittingTable
+
 
 def epoch_table(doc: Document) -> Table | None:
     """The table, or None when the document has no epoch or latency rows."""
@@ -29,7 +31,7 @@ def epoch_table(doc: Document) -> Table | None:
     rate = {(r["backend"], r["workers"], r["epoch"]): r.get("images_per_s") for r in epochs}
     stores = sorted({r["backend"] for r in epochs} | set(latency), key=backend_rank)
     title = "The training read: images/s of an epoch" + (f", n = {largest:,}" if largest else "")
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = FittingTable(title=title, title_justify="left", header_style="bold")
     table.add_column("store", no_wrap=True)
     for count in workers:
         table.add_column(f"epoch 1\n{count} worker{'s' if count > 1 else ''}", justify="right")

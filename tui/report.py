@@ -7,13 +7,16 @@ charts keep distinct markers per series, so they read without colour).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import plotext as plt
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -42,18 +45,22 @@ from imgbench.core.charts import (
 )
 from imgbench.core.results import Comparison, ComparisonRow
 from imgbench.core.stats import half_interval_share
+from imgbench.core.verdict import verdict_of
 
 from .epoch_summary import epoch_table
-from .stores_table import WIDE_STORES, stores_table
+from .stores_table import WIDE_STORES, FittingTable, stores_table
+from .verdict_text import verdict_renderable
 from .warnings_text import format_share, warning_words
 
 __all__ = [
     "TableLine",
     "WarningGroup",
+    "canvas_size",
     "chart_canvas",
     "comparison_table",
     "draw_chart",
     "interval_text",
+    "legend_text",
     "measurement_table",
     "median_text",
     "render_chart",
@@ -76,12 +83,22 @@ STATUS_STYLES = {
     "failed": "bold red",
 }
 #: Same colour and marker for a backend in every chart; other series take them in turn.
-BACKEND_COLORS = {"png": "blue+", "lmdb": "green+", "hdf5": "red+", "raw": "cyan+"}
+#: Colours are xterm-256 numbers of fixed RGB (plotext takes them, rich writes
+#: "color(N)"): the 16 named ones are remapped by terminal and app themes (Textual's
+#: blue is violet), and plotext's "orange" is its yellow; two series never share one.
+BACKEND_COLORS = {"png": 33, "lmdb": 34, "hdf5": 160, "raw": 37}
 # Every other series (lmdb+jpeg90, tar+png, ...) takes the next of these, in its chart's
 # order, so it never shares a colour and marker with a classic store shown beside it.
-SERIES_COLORS = ("magenta+", "yellow", "orange", "gray", "blue", "green", "red", "cyan")
+SERIES_COLORS = (170, 178, 202, 99, 130, 71, 205, 67)
 LINE_MARKERS = {"png": "•", "lmdb": "x", "hdf5": "+", "raw": "o"}
 SERIES_LINE_MARKERS = ("*", "#", "=", "%", "@", "&", "$", "~")
+#: Two runs compared: the same colour per store; A's points filled and joined by a line,
+#: B's hollow and alone (fourteen lines in 80 columns would hide each other).
+VARIANT_MARKERS = ("•", "o")
+VARIANT_WORDS = ("A: • joined by a line", "B: o without")
+#: Lines of reference (raw = 100%, the image's pixels) and the Pareto front.
+REFERENCE_COLOR = 245
+FRONT_COLOR = "default"
 BAR_MARKERS = ("█", "▒", "░", "▓", "#", "=", "%", "+")
 VERDICT_STYLES = {"faster": "green", "slower": "red"}
 NO_CLEAR_DIFFERENCE = "no clear difference"
@@ -96,6 +113,8 @@ FRAME_ROWS = 5
 #: Below this many columns the measurements table drops k, min and stdev.
 WIDE_TABLE = 120  # the wide table needs about 115 columns with six-digit n and k
 COMPACT_COLUMNS = ("backend", "experiment", "n", "median", "images/s", "MB/s", "disk", "verified")
+#: Left out of the compact table when it would not fit even so (images/s says as much).
+NARROW_DROPS = ("MB/s",)
 #: After the backend's name, it marks a measurement with warnings. The backend column has
 #: room for it (its header is wider than the names), so even 80 columns keep the mark.
 WARNING_MARK = "!"
@@ -109,25 +128,34 @@ SHA_SHOWN = 12
 
 
 def render_document(
-    doc: Document, console: Console, *, width: int = 100, log: bool | None = None
+    doc: Document,
+    console: Console,
+    *,
+    width: int = 100,
+    log: bool | None = None,
+    charts: bool = True,
+    priority: str | None = None,
 ) -> None:
-    """Everything in a results file: what was run where, every number, every chart.
+    """Everything in a results file: the verdict and a summary first, then what was run
+    where and every number, then (with ``charts``) every chart.
 
-    ``log`` None draws the store and read time charts twice, on linear and on log axes:
-    linear shows the real gaps, log shows the fast backends the linear axes flatten.
+    ``priority`` None judges by the run's own priority; ``log`` picks the charts' scales
+    as :func:`charts_to_show` says.
     """
+    console.print(verdict_renderable(verdict_of(doc, priority=priority)))
+    console.print()
+    render_summary(doc, console)  # the time at the largest n, and the training read's table
+    console.print()
     render_header(doc, console)
     stores = stores_table(doc, compact=console.width < WIDE_STORES)
     if stores is not None:
         console.print()
         console.print(stores)
-    loader = epoch_table(doc)
-    if loader is not None:
-        console.print()
-        console.print(loader)
     console.print()
     console.print(measurement_table(doc, width=console.width))
     render_warnings(doc, console)
+    if not charts:
+        return
     chart_width = max(40, min(width, console.width))
     for chart in charts_to_show(doc, log):
         console.print()
@@ -135,10 +163,23 @@ def render_document(
 
 
 def charts_to_show(doc: Document, log: bool | None) -> list[Chart]:
+    """The charts of ``show``: with ``log`` None each on the scale that suits it (log
+    when its values span more than 10x), the store and read time charts then also on
+    the other scale; True or False puts every chart on that scale."""
     if log is not None:
         return all_charts(doc, log=log)
-    linear, logarithmic = all_charts(doc, log=False), all_charts(doc, log=True)
-    return [linear[0], logarithmic[0], linear[1], logarithmic[1], *logarithmic[2:]]
+    chosen, linear, logarithmic = (
+        all_charts(doc),
+        all_charts(doc, log=False),
+        all_charts(doc, log=True),
+    )
+    shown = []
+    for index, chart in enumerate(chosen):
+        shown.append(chart)
+        other = linear[index] if chart.log else logarithmic[index]
+        if index < 2 and other != chart:
+            shown.append(other)
+    return shown
 
 
 def render_header(doc: Document, console: Console) -> None:
@@ -332,12 +373,32 @@ def interval_text(entry: Mapping[str, Any]) -> str:
 def measurement_table(doc: Document, *, width: int = 120) -> Table:
     """Every measurement, one row each, a rule between backends; fewer columns when narrow.
 
+    Numbers are right-aligned and never cut short: a narrow terminal loses the MB/s
+    column first, then the experiment's words are shortened ("epoch 1, 2 work…").
     A ``!`` after the backend marks measurements with warnings; the words follow the
     table (:func:`render_warnings`).
     """
     wide = width >= WIDE_TABLE
+    if wide:
+        return _measurement_table(doc, TABLE_COLUMNS, wide=True)
+    narrow = tuple(column for column in COMPACT_COLUMNS if column not in NARROW_DROPS)
+    attempts = [(COMPACT_COLUMNS, 1), (COMPACT_COLUMNS, 0), (narrow, 1), (narrow, 0)]
+    for columns, padding in attempts:
+        table = _measurement_table(doc, columns, wide=False, padding=padding)
+        if _natural_width(table) <= width:
+            break
+    return table
+
+
+def _natural_width(table: Table) -> int:
+    console = Console(width=1_000)
+    return Measurement.get(console, console.options, table).maximum
+
+
+def _measurement_table(
+    doc: Document, shown: Sequence[str], *, wide: bool, padding: int = 1
+) -> Table:
     lines = table_lines(doc)
-    shown = TABLE_COLUMNS if wide else COMPACT_COLUMNS
     notes = [
         *([INTERVAL_NOTE] if any(line.has_interval for line in lines) else []),
         *([MARK_NOTE] if any(line.warnings for line in lines) else []),
@@ -352,16 +413,20 @@ def measurement_table(doc: Document, *, width: int = 120) -> Table:
         pad_edge=wide,
         show_edge=wide,
         collapse_padding=not wide,
+        padding=(0, padding),
     )
-    for column in shown:
-        numeric = column in TABLE_NUMERIC_COLUMNS
-        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    rows = [line.shown(shown, compact=not wide) for line in lines]
+    for index, column in enumerate(shown):
+        if column in TABLE_NUMERIC_COLUMNS:  # as wide as its widest number: never cut
+            fit = max([len(column), *(len(values[index]) for values in rows)])
+            table.add_column(column, justify="right", no_wrap=True, min_width=fit)
+        else:
+            table.add_column(column, justify="left", no_wrap=True, overflow="ellipsis")
     if not lines:
         table.add_row("no measurements", *[""] * (len(shown) - 1))
         return table
-    for index, line in enumerate(lines):
+    for index, (line, values) in enumerate(zip(lines, rows, strict=True)):
         last_of_backend = index + 1 == len(lines) or lines[index + 1].cells[0] != line.cells[0]
-        values = line.shown(shown, compact=not wide)
         cells = [
             styled_cell(value, column, line) for value, column in zip(values, shown, strict=True)
         ]
@@ -525,7 +590,8 @@ def _disk_cell(row: Row | None) -> Text:
 
 
 def render_chart(chart: Chart, console: Console, *, width: int = 100) -> None:
-    """One chart as text, or its title and why there is nothing to draw."""
+    """One chart as text with its legend and note below it, or its title and why there
+    is nothing to draw."""
     if chart.empty:
         console.print(Text(chart.title, style="bold"))
         console.print(Text(chart.note or "no data", style="dim italic"), width=width)
@@ -534,6 +600,9 @@ def render_chart(chart: Chart, console: Console, *, width: int = 100) -> None:
     canvas.no_wrap = True
     canvas.overflow = "crop"
     console.print(canvas)
+    legend = legend_text(chart)
+    if legend is not None:
+        console.print(legend, width=width)
     if chart.note:
         console.print(Text(chart.note, style="dim italic"), width=width)
 
@@ -544,102 +613,466 @@ def chart_canvas(chart: Chart, *, width: int, height: int) -> str:
     plt.limitsize(False, False)  # plotext would shrink the figure to the terminal it sees
     plt.plotsize(width, height)
     plt.theme("clear")
-    draw_chart(plt, chart, height=height)
+    draw_chart(plt, chart, height=height, width=width)
     canvas: str = plt.build()
     plt.clear_figure()
     return canvas
 
 
-def draw_chart(figure: Any, chart: Chart, *, height: int) -> None:
+@dataclass(frozen=True)
+class Frame:
+    """Where plotext puts the data: the canvas' size in cells and the axis limits.
+
+    plotext maps a value to the cell ``floor(0.5 + (cells - 1) * (v - low) / (high -
+    low))``, so with the limits set here every point, bar and label lands in a known
+    cell: that is what keeps bars honest and lets labels and points avoid each other.
+    """
+
+    cols: int
+    rows: int
+    x_low: float
+    x_high: float
+    y_low: float
+    y_high: float
+
+    def col(self, x: float) -> int:
+        return _cell(x, self.x_low, self.x_high, self.cols)
+
+    def row(self, y: float) -> int:
+        return _cell(y, self.y_low, self.y_high, self.rows)
+
+    def x_of(self, col: float) -> float:
+        return self.x_low + col * (self.x_high - self.x_low) / max(self.cols - 1, 1)
+
+    def y_of(self, row: float) -> float:
+        return self.y_low + row * (self.y_high - self.y_low) / max(self.rows - 1, 1)
+
+    def inside(self, col: int, row: int) -> bool:
+        return 0 <= col < self.cols and 0 <= row < self.rows
+
+
+def _cell(value: float, low: float, high: float, cells: int) -> int:
+    span = high - low or 1.0
+    return math.floor(round(0.5 + (cells - 1) * (value - low) / span, 8))
+
+
+def canvas_size(chart: Chart, *, width: int, height: int) -> tuple[int, int]:
+    """Columns and rows of the data area of a ``width`` x ``height`` figure: plotext takes
+    the widest y tick label and the frame off the width, and the title, the frame, the
+    x tick labels and the axis labels' row off the height."""
+    label_width = max((len(label) for label in chart.y_tick_labels), default=0)
+    return max(width - 2 - label_width, 4), max(height - FRAME_ROWS, 3)
+
+
+def draw_chart(figure: Any, chart: Chart, *, height: int, width: int = 100) -> None:
     """Issue the plotext calls for ``chart`` on ``figure``: the plotext module, or the
     ``plt`` of a textual-plotext widget (same API), so both front ends draw alike.
 
-    ``height`` is the figure's height in rows; bars are kept below the legend with it.
+    ``width`` and ``height`` are the figure's size in cells: the layout of bars, points
+    and labels is worked out cell by cell. The legend is not drawn (plotext puts it over
+    the data): :func:`legend_text` gives it, to print beside the figure.
     """
     figure.title(chart.title)
     figure.xlabel(chart.x_label)
     figure.ylabel(chart.y_label)
+    cols, rows = canvas_size(chart, width=width, height=height)
     if chart.kind == "line":
-        _draw_lines(figure, chart)
+        frame = _line_frame(chart, cols, rows)
+        _draw_lines(figure, chart, frame)
     else:
-        _draw_bars(figure, chart, plot_rows=height - FRAME_ROWS)
+        frame = _bar_frame(chart, cols, rows)
+        _draw_bars(figure, chart, frame)
+    figure.xlim(frame.x_low, frame.x_high)
+    figure.ylim(frame.y_low, frame.y_high)
+    if chart.x_ticks:
+        labels = list(chart.x_tick_labels)
+        if chart.kind != "line":  # a name wider than its bars' slot would hide its neighbour
+            room = max(3, math.floor(cols / max(len(labels), 1)) - 1)
+            labels = [label if len(label) <= room else f"{label[: room - 1]}…" for label in labels]
+        figure.xticks(list(chart.x_ticks), labels)
     if chart.y_ticks:
         figure.yticks(list(chart.y_ticks), list(chart.y_tick_labels))
 
 
-def _draw_lines(figure: Any, chart: Chart) -> None:
-    others = _other_series_numbers(chart.series)
+# -- lines and points ---------------------------------------------------------------------
+
+
+def _line_frame(chart: Chart, cols: int, rows: int) -> Frame:
+    """x limits two cells beyond the outer ticks (no point on the frame); y limits at
+    the outer ticks, which cover every value."""
+    xs = [*chart.x_ticks, *(x for s in chart.series for x in s.xs)]
+    ys = [*chart.y_ticks, *(y for s in chart.series for y in s.ys)]
+    ys += [reference.y for reference in chart.references]
+    x_low, x_high = min(xs), max(xs)
+    if x_high == x_low:
+        x_low, x_high = x_low - 0.5, x_high + 0.5
+    pad = 2 * (x_high - x_low) / max(cols - 5, 1)
+    y_low, y_high = min(ys), max(ys)
+    if y_high == y_low:
+        y_low, y_high = y_low - 0.5, y_high + 0.5
+    return Frame(cols, rows, x_low - pad, x_high + pad, y_low, y_high)
+
+
+class _Cells:
+    """Which cells of the canvas are taken, by points, bars and labels; a label also
+    keeps a cell of space from the next label on its row, so two never run together."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        self.taken: set[tuple[int, int]] = set()
+        self.labels: set[tuple[int, int]] = set()
+
+    def free(self, col: int, row: int, length: int = 1) -> bool:
+        return all(
+            self.frame.inside(c, row) and (c, row) not in self.taken
+            for c in range(col, col + length)
+        )
+
+    def free_for_label(self, col: int, row: int, length: int) -> bool:
+        return (
+            self.free(col, row, length)
+            and (col - 1, row) not in self.labels
+            and (
+                col + length,
+                row,
+            )
+            not in self.labels
+        )
+
+    def take(self, col: int, row: int, length: int = 1) -> None:
+        self.taken.update((c, row) for c in range(col, col + length))
+
+    def take_label(self, col: int, row: int, length: int) -> None:
+        self.take(col, row, length)
+        self.labels.update((c, row) for c in range(col, col + length))
+
+
+#: Where a point goes when its cell is taken: beside it on its row first (its value
+#: stays exact; x is a cutoff), then a row above or below.
+DODGES = (
+    *((side * step, 0) for step in (1, 2, 3) for side in (1, -1)),
+    *((d_col, d_row) for d_row in (1, -1) for d_col in (0, 1, -1)),
+)
+
+
+def _draw_lines(figure: Any, chart: Chart, frame: Frame) -> None:
+    """References, then every line (none for the second of two runs compared), then
+    every point on top (dodged a cell when two land on one), then the labels where
+    nothing else is."""
+    style = _Styles(chart)
+    for reference in chart.references:
+        figure.hline(reference.y, color=REFERENCE_COLOR)
     for series in chart.series:
-        figure.plot(
-            list(series.xs),
-            list(series.ys),
-            label=series.label,
-            marker=LINE_MARKERS.get(series.label)
-            or _cycle(SERIES_LINE_MARKERS, others[series.label]),
-            color=_color(series, others),
-        )
-    if chart.x_ticks:
-        figure.xticks(list(chart.x_ticks), list(chart.x_tick_labels))
-        figure.xlim(*_padded(chart.x_ticks, fraction=0.04, at_least=0.5))
-    ys = [y for series in chart.series for y in series.ys]
-    low, high = _padded([*chart.y_ticks, *ys], fraction=0.04, at_least=0.5)
-    figure.ylim(low if chart.log_y else 0.0, high)  # times are never negative
+        if series.style == "points" or series.variant or len(series.xs) < 2:
+            continue
+        points = [(frame.col(x), frame.row(y)) for x, y in zip(series.xs, series.ys, strict=False)]
+        bare = series.style == "line"  # no markers on its points: the line covers them
+        drawn = [c for c in line_cells(points, ends=bare) if frame.inside(c[0], c[1])]
+        for char in dict.fromkeys(char for _, _, char in drawn):
+            mine = [(col, row) for col, row, one in drawn if one == char]
+            figure.scatter(
+                [frame.x_of(c) for c, _ in mine],
+                [frame.y_of(r) for _, r in mine],
+                marker=char,
+                color=style.color(series),
+            )
+    cells = _Cells(frame)
+    placed: list[tuple[Series, list[tuple[int, int]]]] = []
+    for series in chart.series:
+        points = [(frame.col(x), frame.row(y)) for x, y in zip(series.xs, series.ys, strict=False)]
+        if series.style != "line":
+            points = [_dodge(cells, col, row) for col, row in points]
+            figure.scatter(
+                [frame.x_of(c) for c, _ in points],
+                [frame.y_of(r) for _, r in points],
+                marker=style.marker(series),
+                color=style.color(series),
+            )
+        placed.append((series, points))
+    for series, points in placed:
+        for (col, row), words in zip(points, series.point_labels, strict=False):
+            if words:
+                _point_label(figure, frame, cells, words, col, row, style.color(series), series)
+    _reference_labels(figure, chart, frame, cells)
 
 
-def _draw_bars(figure: Any, chart: Chart, *, plot_rows: int) -> None:
-    categories = list(chart.categories)
-    heights = [list(series.ys) for series in chart.series]
-    labels = [series.label for series in chart.series]
-    markers = [_cycle(BAR_MARKERS, i) for i in range(len(chart.series))]
-    others = _other_series_numbers(chart.series)
-    colors = [_color(series, others) for series in chart.series]
-    if len(chart.series) == 1:
-        figure.bar(categories, heights[0], marker=markers[0], color=colors[0])
-        top = max(heights[0])
-        legend_rows = 0
-    elif chart.kind == "stacked_bar":
-        figure.stacked_bar(categories, heights, labels=labels, marker=markers, color=colors)
-        top = max(sum(column) for column in zip(*heights, strict=True))
-        legend_rows = len(labels)
-    else:  # an empty series either side leaves a gap between the groups
-        gap = [0.0] * len(categories)
-        figure.multiple_bar(
-            categories,
-            [gap, *heights, gap],
-            labels=[None, *labels, None],
-            marker=[" ", *markers, " "],
-            color=["default", *colors, "default"],
-        )
-        top = max(max(ys) for ys in heights)
-        legend_rows = len(labels)
-    top = max(top, *chart.y_ticks) if chart.y_ticks else top
-    figure.ylim(0, _room_for_legend(top, legend_rows, plot_rows))
+#: Box-drawing characters a line is drawn with (escaped: they look like / and \\).
+FLAT, RISING, FALLING, STEEP = "\u2500", "\u2571", "\u2572", "\u2502"
 
 
-def _room_for_legend(top: float, legend_rows: int, plot_rows: int) -> float:
-    """An upper y limit that keeps the bars below the legend in the top-left corner."""
-    free = max(plot_rows - legend_rows - 1, 1)
-    return (top or 1.0) * plot_rows / free
+def line_cells(
+    points: Sequence[tuple[int, int]], *, ends: bool = False
+) -> list[tuple[int, int, str]]:
+    """The cells of a line through ``points`` (column, row; row 0 at the bottom), each
+    with the character that draws it there: flat, a rising or falling diagonal where
+    the line steps a row, and vertical strokes where it climbs more than a row a column.
+
+    The points' own cells are left to their markers, unless ``ends`` (a line without
+    markers). Box-drawing characters, not plotext's braille: fonts without braille draw
+    it narrower or wider than a cell, and the line then parts from its points.
+    """
+    cells: dict[tuple[int, int], str] = {}
+    for (c0, r0), (c1, r1) in pairwise(points):
+        if c1 < c0:
+            (c0, r0), (c1, r1) = (c1, r1), (c0, r0)
+        low_end, high_end = min(r0, r1), max(r0, r1)
+        previous = r0
+        for col in range(c0 + 1, c1 + 1):
+            row = round(r0 + (r1 - r0) * (col - c0) / (c1 - c0))
+            if row == previous:
+                char = FLAT
+            else:
+                char = RISING if row > previous else FALLING
+                step = 1 if row > previous else -1
+                for between in range(previous + step, row, step):  # a climb: strokes
+                    if low_end < between < high_end:
+                        cells.setdefault((col, between), STEEP)
+            if col < c1:
+                cells.setdefault((col, row), char)
+            previous = row
+        if c1 == c0:
+            for row in range(low_end + 1, high_end):
+                cells.setdefault((c0, row), STEEP)
+    if ends:
+        for index, (col, row) in enumerate(points):
+            after = points[index + 1][1] if index + 1 < len(points) else row
+            before = points[index - 1][1] if index else row
+            rise = (after - row) or (row - before)
+            cells[(col, row)] = FLAT if rise == 0 else RISING if rise > 0 else FALLING
+        return [(col, row, char) for (col, row), char in cells.items()]
+    marked = set(points)
+    return [(col, row, char) for (col, row), char in cells.items() if (col, row) not in marked]
 
 
-def _padded(values: Sequence[float], *, fraction: float, at_least: float) -> tuple[float, float]:
-    """Limits a little beyond the values, so no point sits on the frame."""
-    low, high = min(values), max(values)
-    pad = (high - low) * fraction if high > low else at_least
-    return low - pad, high + pad
+def _dodge(cells: _Cells, col: int, row: int) -> tuple[int, int]:
+    """The point's own cell, or the nearest free one beside it: never two in one cell."""
+    for d_col, d_row in ((0, 0), *DODGES):
+        if cells.free(col + d_col, row + d_row):
+            cells.take(col + d_col, row + d_row)
+            return col + d_col, row + d_row
+    return col, row
 
 
-def _other_series_numbers(series: Sequence[Series]) -> dict[str, int]:
-    """Each series without a classic store's colour, numbered in order from 0."""
-    others = [one.label for one in series if one.label not in BACKEND_COLORS]
-    return {label: number for number, label in enumerate(dict.fromkeys(others))}
+def _point_label(
+    figure: Any,
+    frame: Frame,
+    cells: _Cells,
+    words: str,
+    col: int,
+    row: int,
+    color: Any,
+    series: Series,
+) -> None:
+    """A name or value beside its point: right, left, above or below, wherever the cells
+    are free (a line's peak label goes above it first)."""
+    length = len(words)
+    right, left, centred = col + 2, col - 1 - length, col - length // 2
+    spots = [(right, row), (left, row), (centred, row + 1), (centred, row - 1)]
+    if series.style == "line":
+        spots = [(centred, row + 1), (right, row), (left, row), (centred, row + 2)]
+    spots += [(right, row + 1), (left, row + 1), (right, row - 1), (left, row - 1)]
+    for start, line in spots:
+        if cells.free_for_label(start, line, length):
+            cells.take_label(start, line, length)
+            _text(figure, words, frame.x_of(start), frame.y_of(line), color)
+            return
 
 
-def _color(series: Series, others: dict[str, int]) -> str:
-    return BACKEND_COLORS.get(series.label) or _cycle(SERIES_COLORS, others[series.label])
+def _reference_labels(figure: Any, chart: Chart, frame: Frame, cells: _Cells) -> None:
+    """Each reference line's words at its right end (or left, or just above)."""
+    for reference in chart.references:
+        row, length = frame.row(reference.y), len(reference.label)
+        spots = [
+            (frame.cols - length, row),
+            (0, row),
+            (frame.cols - length, row + 1),
+            (0, row + 1),
+            (frame.cols - length, row - 1),
+        ]
+        for start, line in spots:
+            if cells.free_for_label(start, line, length):
+                cells.take_label(start, line, length)
+                _text(figure, reference.label, frame.x_of(start), frame.y_of(line), REFERENCE_COLOR)
+                break
 
 
-def _cycle(choices: Sequence[str], index: int) -> str:
+def _text(figure: Any, words: str, x: float, y: float, color: Any) -> None:
+    """Words at a cell, starting there, on the canvas' colour as the figure's theme has
+    it when they are added (so a theme is set before drawing, not after)."""
+    figure.text(words, x, y, color=color, alignment="left")
+
+
+# -- bars ---------------------------------------------------------------------------------
+
+#: Rows kept free above the tallest bar, for the labels of the values.
+LABEL_ROWS = 2
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar as drawn: its series, category, columns, rows filled and its label."""
+
+    series: int
+    category: int
+    first_col: int
+    width: int
+    rows: int
+    label: str
+
+
+def _bar_frame(chart: Chart, cols: int, rows: int) -> Frame:
+    """Categories at 0, 1, 2, ... each in a slot of equal width; the y axis from the
+    lowest tick (the bars' base) to at least the highest tick, with room above the
+    tallest bar for its label. Each row holds an equal share of the axis, its centre
+    where plotext puts the row, so a bar's rows are its value rounded to whole rows."""
+    base = chart.y_ticks[0] if chart.y_ticks else 0.0
+    values = [y for s in chart.series for y in s.ys]
+    values += [reference.y for reference in chart.references]
+    tallest = max([base, *values])
+    top = max(chart.y_ticks[-1] if chart.y_ticks else tallest, base + 1e-9)
+    if tallest > base and rows > LABEL_ROWS + 1:
+        top = max(top, base + (tallest - base) * rows / (rows - LABEL_ROWS))
+    step = (top - base) / rows
+    count = max(len(chart.categories), 1)
+    return Frame(cols, rows, -0.5, count - 0.5, base + step / 2, top - step / 2)
+
+
+def bar_layout(chart: Chart, frame: Frame) -> list[Bar]:
+    """Every bar's cells: a bar fills the whole rows its value is worth and no more, so
+    none when that is less than a row (its label then says what it is)."""
+    count, groups = len(chart.series), max(len(chart.categories), 1)
+    slot = frame.cols / groups
+    width = max(1, min(8, (math.floor(slot) - 2) // max(count, 1)))
+    step = (frame.y_high - frame.y_low) / max(frame.rows - 1, 1)
+    base = frame.y_low - step / 2
+    bars = []
+    for index, series in enumerate(chart.series):
+        for category, value in enumerate(series.ys):
+            centre = frame.col(float(category))
+            first = centre - (count * width) // 2 + index * width
+            # whole rows the value fills, never more: a bar is never drawn taller than
+            # its value (a hair of tolerance for rows a float misses by 1e-9)
+            filled = math.floor((value - base) / step + 1e-6) if value > base else 0
+            label = series.point_labels[category] if category < len(series.point_labels) else ""
+            bars.append(Bar(index, category, first, width, min(filled, frame.rows), label))
+    return bars
+
+
+def _draw_bars(figure: Any, chart: Chart, frame: Frame) -> None:
+    """References, then each series' bars cell by cell (no rounding up: a value worth
+    less than a row draws nothing), then each bar's value above it."""
+    style = _Styles(chart)
+    for reference in chart.references:
+        figure.hline(reference.y, color=REFERENCE_COLOR)
+    bars = bar_layout(chart, frame)
+    cells = _Cells(frame)
+    for index, series in enumerate(chart.series):
+        mine = [bar for bar in bars if bar.series == index]
+        filled = [
+            (col, row)
+            for bar in mine
+            for col in range(bar.first_col, bar.first_col + bar.width)
+            for row in range(bar.rows)
+        ]
+        for col, row in filled:
+            cells.take(col, row)
+        if filled:
+            figure.scatter(
+                [frame.x_of(c) for c, _ in filled],
+                [frame.y_of(r) for _, r in filled],
+                marker=_cycle(BAR_MARKERS, index),
+                color=style.color(series),
+            )
+    for bar in sorted(bars, key=lambda bar: bar.rows):
+        if bar.label:
+            _bar_label(figure, frame, cells, bar, style.color(chart.series[bar.series]))
+    _reference_labels(figure, chart, frame, cells)
+
+
+def _bar_label(figure: Any, frame: Frame, cells: _Cells, bar: Bar, color: Any) -> None:
+    """The value above its bar, as low as it fits without covering another bar or label:
+    centred, else shifted a cell or two, else without its space ("347µs")."""
+    centre = bar.first_col + bar.width // 2
+    for row in range(bar.rows, frame.rows):
+        for words in dict.fromkeys((bar.label, bar.label.replace(" ", ""))):
+            length = len(words)
+            centred = centre - (length - 1) // 2
+            for shift in (0, 1, -1, 2, -2):
+                start = min(max(centred + shift, 0), frame.cols - length)
+                if cells.free_for_label(start, row, length):
+                    cells.take_label(start, row, length)
+                    _text(figure, words, frame.x_of(start), frame.y_of(row), color)
+                    return
+
+
+# -- colours, markers and the legend --------------------------------------------------------
+
+
+class _Styles:
+    """Each series' colour and marker: a store keeps its own in every chart; others take
+    the next free ones; two compared runs share a store's colour and differ in marker."""
+
+    def __init__(self, chart: Chart) -> None:
+        self.compared = any(series.variant for series in chart.series)
+        keys = [_key(series) for series in chart.series if _key(series) not in BACKEND_COLORS]
+        self.others = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+
+    def color(self, series: Series) -> Any:
+        key = _key(series)
+        if series.color_key == "front":
+            return FRONT_COLOR
+        return BACKEND_COLORS.get(key) or _cycle(SERIES_COLORS, self.others[key])
+
+    def marker(self, series: Series) -> str:
+        if self.compared:
+            return VARIANT_MARKERS[min(series.variant, 1)]
+        key = _key(series)
+        return LINE_MARKERS.get(key) or str(_cycle(SERIES_LINE_MARKERS, self.others[key]))
+
+
+def _key(series: Series) -> str:
+    return series.color_key or series.label
+
+
+def legend_text(chart: Chart) -> Text | None:
+    """The legend, to print under the figure (never over the data): each series' marker
+    in its colour and its name; for two runs compared, each store once and which marker
+    is which run. None when every series is named on the chart itself."""
+    style = _Styles(chart)
+    entries: list[Text] = []
+    seen: set[str] = set()
+    for index, series in enumerate(chart.series):
+        key = _key(series)
+        if not series.in_legend or key in seen:
+            continue
+        seen.add(key)
+        color = _rich_color(style.color(series))
+        if chart.kind != "line":
+            symbol = _cycle(BAR_MARKERS, index) * 2
+        elif series.style == "line" or style.compared:
+            symbol = "──"
+        else:
+            symbol = f"─{style.marker(series)}"
+        name = key if style.compared else series.label
+        entries.append(Text.assemble((symbol, color), " ", name))
+    if style.compared:
+        entries += [Text(words, style="dim") for words in VARIANT_WORDS]
+    entries += [
+        Text.assemble(("──", _rich_color(REFERENCE_COLOR)), " ", reference.label)
+        for reference in chart.references
+    ]
+    if not entries:
+        return None
+    return Text("   ").join(entries)
+
+
+def _rich_color(color: Any) -> str:
+    if isinstance(color, int):
+        return f"color({color})"
+    return "" if color == "default" else str(color)
+
+
+def _cycle(choices: Sequence[Any], index: int) -> Any:
     return choices[index % len(choices)]
 
 
@@ -709,7 +1142,7 @@ def _render_differences(
 def comparison_table(comparison: Comparison) -> Table:
     """B's median over A's per measurement; "faster" (green) or "slower" (red) only where
     the samples differ beyond their noise, whatever the ratio."""
-    table = Table(
+    table = FittingTable(
         title="Median time, B over A (below 1: B faster)",
         title_justify="left",
         header_style="bold",

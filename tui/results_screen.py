@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.console import JustifyMethod
 from rich.text import Text
 from textual import events, on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -29,6 +29,7 @@ from imgbench.core.charts import (
     TABLE_NUMERIC_COLUMNS,
     Chart,
     Document,
+    Series,
     all_charts,
     backend_rank,
     backends_in,
@@ -55,6 +56,7 @@ from .report import (
     describe_environment,
     describe_settings,
     draw_chart,
+    legend_text,
     short_value,
     styled_cell,
     table_lines,
@@ -62,6 +64,7 @@ from .report import (
     verdict_words,
 )
 from .stores_table import WIDE_STORES, stores_table
+from .verdict_view import PRIORITY_WORDS, VerdictView
 from .warnings_text import warning_text
 
 if TYPE_CHECKING:
@@ -76,14 +79,15 @@ TAB_TITLES = {
     "single-image": "Single",
     "time-read_random": "Random",
     "disk-usage": "Disk",
-    "bytes-per-image": "Bytes",
     "vs-raw-store_many": "Store%",
     "vs-raw-read_many": "Read%",
     "epoch-workers": "Workers",
     "epoch-1-vs-2": "Epochs",
     "first-batch": "1st batch",
     "read-latency": "Latency",
+    "pareto": "Pareto",
 }
+VERDICT_TAB = "tab-verdict"
 TABLE_TAB = "tab-table"
 STORES_TAB = "tab-stores"
 EPOCH_TAB = "tab-epoch"
@@ -112,19 +116,15 @@ SIDES = ("A", "B")
 class ChartPlot(PlotextPlot):
     """A plot that draws one :class:`Chart`, again whenever its size changes.
 
-    ``draw_chart`` needs the figure's height to keep bars below the legend, so the
-    chart is drawn on every resize, not once.
+    ``draw_chart`` lays bars, points and labels out cell by cell for one size, so the
+    figure is drawn again whenever the size (or theme) it is rendered at is not the one
+    it was drawn for (checked as it renders: a hidden tab's plot is resized as shown).
     """
 
     def __init__(self, chart: Chart, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.chart = chart
-
-    def on_mount(self) -> None:
-        self.redraw()
-
-    def on_resize(self) -> None:
-        self.redraw()
+        self.drawn_for: tuple[int, int, str] | None = None
 
     def show(self, chart: Chart) -> None:
         """Draw another chart in place of the current one."""
@@ -132,15 +132,28 @@ class ChartPlot(PlotextPlot):
         self.redraw()
 
     def redraw(self) -> None:
-        """Draw the chart at the current height; a chart without data leaves a blank figure."""
-        self.plt.clear_figure()
-        if not self.chart.empty:
-            draw_chart(self.plt, self.chart, height=max(self.size.height, MIN_PLOT_ROWS))
+        """Draw the chart again at the next render."""
+        self.drawn_for = None
         self.refresh()
+
+    def render(self) -> RenderResult:
+        name_of = getattr(self, "_get_plotext_theme_name", None)  # textual-plotext 1.0's
+        theme = str(name_of(self.app.theme)) if callable(name_of) else ""
+        drawn = (self.size.width, self.size.height, theme)
+        if drawn != self.drawn_for:
+            self.plt.clear_figure()
+            if theme:  # labels take the canvas' colour of the moment they are added
+                self.plt.theme(theme)
+            if not self.chart.empty:
+                width, height = max(self.size.width, 20), max(self.size.height, MIN_PLOT_ROWS)
+                draw_chart(self.plt, self.chart, height=height, width=width)
+            self.drawn_for = drawn
+        return super().render()
 
 
 class ChartView(Vertical):
-    """A chart with its note below it, or, when there is nothing to draw, why not."""
+    """A chart with its legend and note below it (plotext would draw the legend over the
+    data), or, when there is nothing to draw, why not."""
 
     def __init__(self, chart: Chart, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="chart-view")
@@ -149,10 +162,13 @@ class ChartView(Vertical):
     def compose(self) -> ComposeResult:
         plot = ChartPlot(self.chart)
         empty = Static(empty_chart_text(self.chart), classes="chart-empty")
+        legend = Static(legend_text(self.chart) or "", classes="chart-legend")
         note = Static(self.chart.note, classes="chart-note", markup=False)
         show_parts(self.chart, plot, empty, note)
+        legend.display = not self.chart.empty and legend_text(self.chart) is not None
         yield plot
         yield empty
+        yield legend
         yield note
 
     @property
@@ -164,8 +180,12 @@ class ChartView(Vertical):
         self.chart = chart
         plot, empty = self.plot, self.query_one(".chart-empty", Static)
         note = self.query_one(".chart-note", Static)
+        legend = self.query_one(".chart-legend", Static)
         empty.update(empty_chart_text(chart))
         note.update(chart.note)
+        words = legend_text(chart)
+        legend.update(words or "")
+        legend.display = not chart.empty and words is not None
         show_parts(chart, plot, empty, note)
         if not chart.empty:
             plot.show(chart)
@@ -210,17 +230,24 @@ def side_label(backend: str, side: str) -> str:
     return f"{backend} ({side})"
 
 
-def compared_charts(doc_a: Document, doc_b: Document, *, log: bool) -> list[Chart]:
-    """A's charts, with every time-against-n chart showing both runs.
+#: The charts drawn with both runs on one set of axes: lines against n or workers, a
+#: store's two runs in its one colour, A's points on a line and B's hollow ones alone.
+BOTH_RUNS = ("time-store_many", "time-read_many", "time-read_random", "epoch-workers")
 
-    The other charts (bars per backend) would need twice the categories, which do not
-    fit 80 columns; they show A and say so, and the Compare tab has every ratio.
+
+def compared_charts(doc_a: Document, doc_b: Document, *, log: bool | None) -> list[Chart]:
+    """A's charts, with the time-against-n and workers charts showing both runs.
+
+    The other charts (bars per backend, the latency lines, the trade-off's named
+    points) would need twice the categories or names, which do not fit 80 columns; they
+    show A and say so, and the Compare tab has every ratio.
     """
     merged = {chart.key: chart for chart in all_charts(merged_document(doc_a, doc_b), log=log)}
     charts = []
     for chart in all_charts(doc_a, log=log):
-        if chart.kind == "line" and chart.key in merged:
-            charts.append(_in_label_order(merged[chart.key]))
+        both = merged.get(chart.key)
+        if chart.key in BOTH_RUNS and both is not None and not both.empty:
+            charts.append(_as_two_runs(both))
         elif not chart.empty:
             note = "; ".join(part for part in (chart.note, "this chart shows A only") if part)
             charts.append(dataclasses.replace(chart, note=note))
@@ -229,22 +256,24 @@ def compared_charts(doc_a: Document, doc_b: Document, *, log: bool) -> list[Char
     return charts
 
 
-def _in_label_order(chart: Chart) -> Chart:
-    """A's lines first, then B's, each in backend order.
+def _as_two_runs(chart: Chart) -> Chart:
+    """A's lines first, then B's, each in backend order; a store's two in the store's
+    colour, B's (variant 1) as hollow markers without a line."""
 
-    ``draw_chart`` gives the n-th series the n-th colour and marker, which for
-    png, lmdb, hdf5, raw are the backends' own: A looks as on its own, B stands apart.
-    """
-
-    def order(label: str) -> tuple[str, tuple[int, str]]:
-        backend, _, side = label.rpartition(" (")
+    def order(series: Series) -> tuple[str, tuple[int, str]]:
+        backend, _, side = series.label.rpartition(" (")
         return side, backend_rank(backend)
 
-    series = tuple(sorted(chart.series, key=lambda series: order(series.label)))
+    def marked(series: Series) -> Series:
+        backend, _, side = series.label.rpartition(" (")
+        variant = SIDES.index(side.rstrip(")")) if side.rstrip(")") in SIDES else 0
+        return dataclasses.replace(series, color_key=backend or series.label, variant=variant)
+
+    series = tuple(marked(one) for one in sorted(chart.series, key=order))
     return dataclasses.replace(chart, series=series)
 
 
-def charts_for(document: Document, other: Document | None, *, log: bool) -> list[Chart]:
+def charts_for(document: Document, other: Document | None, *, log: bool | None) -> list[Chart]:
     charts: list[Chart] = (
         all_charts(document, log=log)
         if other is None
@@ -430,6 +459,10 @@ class ResultsScreen(Screen[None]):
         Binding("o", "open", "Open", id="results.open"),
         Binding("c", "compare", "Compare", id="results.compare"),
         Binding("n", "new_run", "New run", id="results.new-run"),
+        # Not in the footer (it would push Help out at 80 columns): the Verdict tab,
+        # help and the palette name it.
+        Binding("r", "save_report", "Report", show=False, id="results.report"),
+        Binding("p", "next_priority", "Verdict priority", show=False, id="results.priority"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="results.next-tab"),
         Binding(
             "left_square_bracket", "previous_tab", "Previous tab", show=False, id="results.prev-tab"
@@ -449,7 +482,9 @@ class ResultsScreen(Screen[None]):
         self.document = document
         self.path = path
         self.other = other
-        self.log_scale = False
+        #: The scale a chart was switched to with ``l`` (True: log); a chart not in it
+        #: shows as it opens, on log axes when its values span more than 10x.
+        self.scales: dict[str, bool] = {}
         self.pane_ids: list[str] = []
         self.log_sensitive: set[str] = set()
         self.compact_table = False
@@ -467,7 +502,7 @@ class ResultsScreen(Screen[None]):
         self.log_sensitive = self._keys_that_change_with_scale()
         stores = stores_table(self.document, compact=self.app.size.width < WIDE_STORES)
         loader = epoch_table(self.document)
-        self.pane_ids = [f"tab-{chart.key}" for chart in charts] + [TABLE_TAB]
+        self.pane_ids = [VERDICT_TAB, *(f"tab-{chart.key}" for chart in charts), TABLE_TAB]
         if loader is not None:
             self.pane_ids.append(EPOCH_TAB)
         if stores is not None:
@@ -478,6 +513,8 @@ class ResultsScreen(Screen[None]):
         yield Header()
         yield Static(self._summary(), id="summary")
         with TabbedContent(initial=self._first_tab()):
+            with TabPane("Verdict", id=VERDICT_TAB):
+                yield VerdictView(self.document, id="verdict")
             for chart in charts:
                 title = TAB_TITLES.get(chart.key, chart.title)
                 with TabPane(title, id=f"tab-{chart.key}"):
@@ -507,14 +544,42 @@ class ResultsScreen(Screen[None]):
     def _other_document(self) -> dict[str, Any] | None:
         return self.other[0] if self.other is not None else None
 
-    def _charts(self, *, log: bool | None = None) -> list[Chart]:
-        log = self.log_scale if log is None else log
-        return charts_for(self.document, self._other_document(), log=log)
+    def _charts(self) -> list[Chart]:
+        """Every chart on its scale: as it opens, or as ``l`` switched it."""
+        other = self._other_document()
+        opened = charts_for(self.document, other, log=None)
+        if not self.scales:
+            return opened
+        versions = {
+            log: {chart.key: chart for chart in charts_for(self.document, other, log=log)}
+            for log in set(self.scales.values())
+        }
+        return [
+            versions[self.scales[chart.key]][chart.key] if chart.key in self.scales else chart
+            for chart in opened
+        ]
 
     def _keys_that_change_with_scale(self) -> set[str]:
         """Charts whose log version differs from the linear one: the toggle applies to them."""
-        pairs = zip(self._charts(log=False), self._charts(log=True), strict=True)
+        other = self._other_document()
+        pairs = zip(
+            charts_for(self.document, other, log=False),
+            charts_for(self.document, other, log=True),
+            strict=True,
+        )
         return {linear.key for linear, log in pairs if linear != log}
+
+    def _active_chart(self) -> Chart | None:
+        key = self.active_tab.removeprefix("tab-")
+        for view in self.query(f"#chart-{key}").results(ChartView):
+            return view.chart
+        return None
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether the chart of the tab shown is on log axes."""
+        chart = self._active_chart()
+        return chart is not None and chart.log
 
     def _summary(self) -> Content:
         doc = self.document
@@ -648,6 +713,12 @@ class ResultsScreen(Screen[None]):
         tabbed = self.query(TabbedContent)
         return tabbed.first().active if tabbed else ""
 
+    def action_next_priority(self) -> None:
+        """Weigh the verdict by the next priority, on the Verdict tab."""
+        self.query_one(TabbedContent).active = VERDICT_TAB
+        priority = self.query_one(VerdictView).cycle_priority()
+        self.notify(f"Verdict for priority: {PRIORITY_WORDS[priority]}", timeout=3)
+
     def action_show_tab(self, index: int) -> None:
         if 0 <= index < len(self.pane_ids):
             self.query_one(TabbedContent).active = self.pane_ids[index]
@@ -668,13 +739,16 @@ class ResultsScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The scale key offers the other scale: dimmed on tabs it does not change, hidden
-        when no chart has a log version; number keys past the last tab do nothing."""
+        """The scale key offers the other scale of the chart shown: dimmed on tabs it does
+        not change, hidden when no chart has a log version; number keys past the last tab
+        do nothing."""
         if action == "set_scale":
             wanted_log = parameters == ("log",)
-            if wanted_log == self.log_scale or not self.log_sensitive:
+            if not self.log_sensitive:
                 return False
-            return True if self.active_tab.removeprefix("tab-") in self.log_sensitive else None
+            if self.active_tab.removeprefix("tab-") not in self.log_sensitive:
+                return None if wanted_log else False  # "Log", dimmed
+            return wanted_log != self.log_scale
         if action == "show_tab":
             index = parameters[0] if parameters else -1
             return isinstance(index, int) and index < len(self.pane_ids)
@@ -683,11 +757,16 @@ class ResultsScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def action_set_scale(self, scale: str) -> None:
-        """Redraw the time charts on linear or on log axes."""
-        self.log_scale = scale == "log"
+        """Redraw the chart shown on linear or on log axes (both axes of a chart that has
+        two value axes)."""
+        key = self.active_tab.removeprefix("tab-")
+        if key not in self.log_sensitive:
+            return
+        self.scales[key] = scale == "log"
         for chart in self._charts():
-            for view in self.query(f"#chart-{chart.key}").results(ChartView):
-                view.show(chart)
+            if chart.key == key:
+                for view in self.query(f"#chart-{key}").results(ChartView):
+                    view.show(chart)
         self.refresh_bindings()
 
     def toggle_scale(self) -> None:
@@ -719,6 +798,26 @@ class ResultsScreen(Screen[None]):
         self.path = path
         self._refresh_summary()
         self.notify(f"Saved to {path}", title="Results saved")
+
+    def action_save_report(self) -> None:
+        """Write the report to share beside the results file (HTML, or Markdown without
+        matplotlib), in a thread: drawing the charts takes a moment."""
+        path = self.path
+        if path is None:
+            self.notify("Save the results first (s): the report goes beside them.")
+            return
+        self.notify("Writing the report…")
+        self.run_worker(lambda: self._write_report(self.document, path), thread=True)
+
+    def _write_report(self, document: dict[str, Any], results: Path) -> None:
+        from .report_files import save_report_beside
+
+        try:
+            target = save_report_beside(document, results)
+        except (ImgbenchError, OSError) as error:
+            self.app.call_from_thread(self.host.show_error, "No report written", str(error))
+            return
+        self.app.call_from_thread(self.notify, f"Report written to {target}", title="Report")
 
     def action_open(self) -> None:
         initial = f"{self.path.parent}/" if self.path is not None else ""
@@ -787,11 +886,21 @@ class ResultsScreen(Screen[None]):
             ("Save results as JSON", "Write these results to a file (s)", self.action_save),
             ("Open results file", "Show another saved results file (o)", self.action_open),
             ("Compare with results file", "Ratios against a second file (c)", self.action_compare),
+            (
+                "Save a report to share",
+                "HTML or Markdown beside the results (r)",
+                self.action_save_report,
+            ),
+            (
+                "Verdict for another priority",
+                "Balanced, read, disk, write (p)",
+                self.action_next_priority,
+            ),
         ]
-        if self.log_sensitive:
+        if self.active_tab.removeprefix("tab-") in self.log_sensitive:
             target = "Linear" if self.log_scale else "Log"
             commands.append(
-                (f"{target} scale on time charts", "Switch the y axis (l)", self.toggle_scale)
+                (f"{target} scale on this chart", "Switch its value axes (l)", self.toggle_scale)
             )
         commands.append(("New run", "Back to the setup (n)", self.action_new_run))
         return commands

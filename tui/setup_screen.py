@@ -51,6 +51,7 @@ from imgbench.core.errors import ImgbenchError
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.image_folder import FolderScan, scan_image_folder
 from imgbench.core.results import OutputExistsError, check_output_path
+from imgbench.core.results_schema import PRIORITIES
 from imgbench.core.settings import (
     EXPERIMENTS,
     PRESETS,
@@ -79,6 +80,10 @@ CHECK_DELAY_S = 0.15
 #: Pause before a typed path is inspected (each inspection lists the folder or archive).
 DATA_CHECK_DELAY_S = 0.3
 CACHE_MODES: tuple[CacheMode, ...] = ("warm", "cold")
+#: The verdict's priorities as the form says them (imgbench.core.verdict's rules).
+PRIORITY_WORDS = dict(
+    zip(PRIORITIES, ("balanced", "read speed", "disk", "write speed"), strict=True)
+)
 PRESET_KEYS = {
     "classic": "F2",
     "quick": "F3",
@@ -100,8 +105,9 @@ PRESET_PURPOSES = {
     "formats": "today's formats against the classic four",
     "training": "epochs through a loader with worker processes",
 }
-#: Settings that describe the data and the place rather than the plan: presets keep them.
-NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey")
+#: Settings that describe the data, the place and the user's priority rather than the
+#: plan: presets keep them.
+NOT_PLAN = ("data", "workdir", "seed", "image_size", "resize", "keep_grey", "priority")
 FOLDER = "folder"
 #: How many skipped file names the data line shows.
 SKIPPED_SHOWN = 3
@@ -511,6 +517,7 @@ class FormState:
     data_problem: str = ""
     data_kind: str = ""  # from the last check of the data field
     keep_grey: bool = False
+    priority: str = PRIORITIES[0]
     #: How many samples to take: not on the form, it follows the preset last applied.
     sampling: Mapping[str, Any] = field(default_factory=dict)
 
@@ -599,6 +606,7 @@ def read_form(state: FormState) -> FormReading:
             image_size=image_size,
             resize=resize,
             keep_grey=state.keep_grey and state.data_kind == FOLDER,
+            priority=state.priority,
             **state.sampling,
         )
     space = _check_places(reader, settings, workdir, state.data_kind)
@@ -961,6 +969,23 @@ class SetupScreen(Screen[None]):
             yield TickBox(
                 "every store syncs to disk", self.initial.durable, id="durable", compact=True
             )
+        yield from self._priority_field()
+
+    def _priority_field(self) -> ComposeResult:
+        """What the verdict favours when stores trade read speed, disk and write speed."""
+        with Horizontal(classes="field choice-row", id="priority-row"):
+            yield Label("verdict favours", classes="field-label")
+            with RadioSet(id="priority", compact=True):
+                for name, words in PRIORITY_WORDS.items():
+                    chosen = name == self.initial.priority
+                    yield Choice(words, value=chosen, id=f"priority-{name}")
+        yield Static(
+            "which store the verdict recommends: balanced counts read speed twice, "
+            "disk and write speed once",
+            id="priority-hint",
+            classes="note hint",
+            markup=False,
+        )
 
     def _backend_section(self, texts: dict[str, str]) -> ComposeResult:
         yield self._section("Stores: a container + an encoding")
@@ -1193,6 +1218,7 @@ class SetupScreen(Screen[None]):
             data_problem=verdict.problem if verdict is not None and current else "",
             data_kind=verdict.kind if verdict is not None and current else "",
             keep_grey=self._ticked("#keep-grey"),
+            priority=self._pressed("priority") or PRIORITIES[0],
             sampling=self._sampling,
         )
 

@@ -6,9 +6,13 @@ So a reader sees how much of a store's read is the container and how much the de
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
+from rich import box
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 
 from imgbench.core.charts import (
@@ -33,6 +37,23 @@ def store_records(doc: Document) -> dict[str, Mapping[str, Any]]:
 WIDE_STORES = 100
 
 
+class FittingTable(Table):
+    """A table that, given less width than it needs, drops its frame and closes up its
+    padding rather than cut a header or a number short (rich would shrink the columns)."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        needed = Measurement.get(console, options.update(width=10_000), self).maximum
+        if needed <= options.max_width:
+            yield from super().__rich_console__(console, options)
+            return
+        tight = copy.copy(self)
+        tight.box = box.SIMPLE_HEAD
+        tight.show_edge = False
+        tight.pad_edge = False
+        tight.collapse_padding = True
+        yield from Table.__rich_console__(tight, console, options)
+
+
 def quality_text(record: Mapping[str, Any], *, compact: bool = False) -> str:
     """ "lossless", or the PSNR and largest error of a lossy encoding."""
     if record.get("lossless", True):
@@ -52,7 +73,7 @@ def stores_table(doc: Document, *, compact: bool = False) -> Table | None:
     records = store_records(doc)
     if not records:
         return None
-    table = Table(
+    table = FittingTable(
         title="Stores (the codec timed alone, per image)"
         if compact
         else "Stores: container x encoding (the codec timed on its own, per image)",
