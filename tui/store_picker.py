@@ -28,6 +28,8 @@ from textual.widgets.selection_list import Selection
 from imgbench.core.backends.names import CONTAINERS, missing_library, parse_store
 from imgbench.core.settings import FORMATS_STORES
 
+from .encoding_words import encoding_words
+
 #: The stores the list always shows, in this order: the classic four among today's formats.
 BASE_STORES: tuple[str, ...] = FORMATS_STORES
 #: The encodings the add menu offers (any other is typed): (short name, what the menu says).
@@ -57,23 +59,6 @@ CONTAINER_WORDS = {
 
 
 # -- words --------------------------------------------------------------------------------------
-
-
-def encoding_words(encoding: str) -> str:
-    """ "PNG", "JPEG q90", "lossless WebP": an encoding's short name in words."""
-    match = re.fullmatch(r"(png|jpeg|webp)(\d*)", encoding)
-    if encoding == "raw":
-        return "raw pixels"
-    if encoding == "original":
-        return "the images' own files"
-    if match is None:
-        return encoding
-    family, number = match.groups()
-    if family == "png":
-        return f"PNG level {number}" if number else "PNG"
-    if family == "jpeg":
-        return f"JPEG q{number or 75}"
-    return f"WebP q{number}" if number else "lossless WebP"
 
 
 def store_words(name: str) -> str:

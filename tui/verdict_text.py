@@ -7,7 +7,6 @@ the one place they become sentences. It imports rich only (the headless CLI show
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,8 @@ from imgbench.core.verdict import (
     Verdict,
     tied,
 )
+
+from .encoding_words import encoding_words
 
 __all__ = ["store_title", "verdict_lines", "verdict_renderable", "verdict_table"]
 
@@ -98,15 +99,8 @@ def store_title(name: str) -> str:
 
 
 def _encoding_title(encoding: str) -> str:
-    match = re.fullmatch(r"(png|jpeg|webp)(\d*)", encoding)
-    if match is None:
-        return encoding
-    family, number = match.groups()
-    if family == "png":
-        return f"PNG level {number}" if number else "PNG"
-    if family == "jpeg":
-        return f"JPEG q{number or 75}"
-    return f"WebP q{number}" if number else "lossless WebP"
+    """The encoding as the verdict names it: "raw" and "original" stay as they are."""
+    return encoding if encoding in ("raw", "original") else encoding_words(encoding)
 
 
 def _factor(value: float) -> str:
