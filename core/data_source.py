@@ -18,7 +18,7 @@ from .dataset import Dataset, format_size, special_file_problem, tile
 from .dataset import available_memory_bytes as _available_memory_bytes
 from .discovery import discover_data
 from .errors import DataError
-from .image_folder import FORMAT_NAMES, load_image_folder, scan_image_folder
+from .image_folder import FORMAT_NAMES, IMAGE_SUFFIXES, load_image_folder, scan_image_folder
 from .images import ImageBatch, ImageList
 from .settings import RunSettings
 from .synthetic import make_synthetic
@@ -58,6 +58,12 @@ def data_kind(path: Path) -> str:
     if stat.S_ISDIR(mode) and not looks_like_cifar_folder(path):
         scan_image_folder(path)
         return "folder"
+    if stat.S_ISREG(mode) and path.suffix.lower() in IMAGE_SUFFIXES:
+        raise DataError(
+            path,
+            f"is a single image, not a data set; give the folder it is in "
+            f"(--data {path.parent or '.'}) to measure every image there",
+        )
     return inspect_cifar(path).kind
 
 

@@ -322,3 +322,23 @@ async def test_a_file_that_is_not_imgbenchs_is_never_replaced(tmp_path: Path) ->
         assert isinstance(app.screen, ErrorDialog)
         assert "not an imgbench results file" in app.screen.message
     assert notes.read_text() == "mine"
+
+
+async def test_the_palettes_screenshot_saves_here_when_there_is_no_downloads_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over SSH ~/Downloads is often missing: the screenshot goes to the current folder."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    app = create_app(settings=tiny(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_screenshot()
+        await wait_for(pilot, lambda: any(here.glob("*.svg")))
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        assert any("Saved screenshot" in note and str(here) in note for note in notes), notes
+    assert not (home / "Downloads").exists()

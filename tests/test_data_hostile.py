@@ -572,3 +572,10 @@ def test_files_too_big_for_memory_are_refused_before_they_are_read(tmp_path: Pat
             bounded(lambda call=call: call(folder), memory=GB),
             "batches.meta: refused: a CIFAR meta file is a few kB, this file is 2.15 GB",
         )
+
+
+def test_a_single_image_is_not_a_data_set_and_its_folder_is_suggested(tmp_path: Path) -> None:
+    photo = tmp_path / "holiday" / "photo.JPG"
+    png(photo)  # the suffix decides, whatever the bytes
+    message = refused(bounded(lambda: data_kind(photo)), "photo.JPG", "single image")
+    assert f"--data {photo.parent}" in message

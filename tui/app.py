@@ -263,6 +263,11 @@ class ImgbenchApp(App[None]):
             )
         self.push_screen(ErrorDialog(title, message, log_file() if error is not None else None))
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Textual saves into ~/Downloads, which is often missing over SSH (and the save
+        then fails): save into the current folder unless told; Textual says where."""
+        self.deliver_screenshot(filename, path or str(Path.cwd()))
+
     def action_help(self) -> None:
         from .help_screen import HelpScreen
 
