@@ -74,10 +74,21 @@ class TerminalRun:
         self.output = bytearray()
         env = {**os.environ, self.marker: "1", "HOME": str(tmp_path), "TERM": "xterm"}
         command = [sys.executable, "-m", "imgbench.tui.entry", *args, "--workdir", str(self.work)]
-        pid, self.master = pty.fork()
-        if pid == 0:  # the child: a new session whose controlling terminal is the pty
-            os.chdir(tmp_path)
-            os.execve(sys.executable, command, env)
+        # ctrl+c may be pressed the instant the pty exists: held back until the child
+        # has dropped the test process's handlers, it can only end the child, never run
+        # pytest's own code in the copy that fork made (which broke the test workers).
+        terminal = {signal.SIGINT, signal.SIGHUP}
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, terminal)
+        try:
+            pid, self.master = pty.fork()
+            if pid == 0:  # the child: a new session whose controlling terminal is the pty
+                for signum in terminal:
+                    signal.signal(signum, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                os.chdir(tmp_path)
+                os.execve(sys.executable, command, env)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         self.pid = pid
         self.code: int | None = None
         self._reader = threading.Thread(target=self._drain, daemon=True)
