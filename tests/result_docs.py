@@ -213,3 +213,28 @@ def with_noise_fields(
         for row in changed["measurements"]
     ]
     return changed
+
+
+def epoch_rows(
+    store: str,
+    images_per_s: Callable[[int, int], float],
+    *,
+    n: int = 1_000,
+    workers: Sequence[int] = (1, 2),
+    **fields: Callable[[int], float] | float,
+) -> list[dict[str, Any]]:
+    """Epoch 1 and 2 rows of ``store`` for each worker count: ``images_per_s(workers,
+    epoch)``; each other field a value, or a function of the worker count."""
+    return [
+        {
+            "backend": store,
+            "experiment": "epoch",
+            "n": n,
+            "workers": count,
+            "epoch": epoch,
+            "images_per_s": images_per_s(count, epoch),
+            **{name: value(count) if callable(value) else value for name, value in fields.items()},
+        }
+        for count in workers
+        for epoch in (1, 2)
+    ]

@@ -37,6 +37,7 @@ from result_docs import (
     ALL_BACKENDS,
     CLASSIC_CUTOFFS,
     cancelled_document,
+    epoch_rows,
     expected_median,
     expected_sizes,
     make_document,
@@ -512,20 +513,12 @@ def with_loader_rows(doc: dict[str, Any]) -> dict[str, Any]:
         "raw": [90, 10, 0, 0, 0, 0],
     }
     for store, rate in rates.items():
-        for workers in (1, 2):
-            for epoch in (1, 2):
-                doc["measurements"].append(
-                    {
-                        "backend": store,
-                        "experiment": "epoch",
-                        "n": 1_000,
-                        "workers": workers,
-                        "epoch": epoch,
-                        "images_per_s": rate * workers * (1 + (epoch - 1) / 10),
-                        "first_batch_s": 0.004 * workers if store != "png" else 0.2,
-                        "median_s": 1.0,
-                    }
-                )
+        doc["measurements"] += epoch_rows(
+            store,
+            lambda workers, epoch, rate=rate: rate * workers * (1 + (epoch - 1) / 10),
+            first_batch_s=(lambda workers: 0.004 * workers) if store != "png" else 0.2,
+            median_s=1.0,
+        )
         doc["measurements"].append(
             {
                 "backend": store,

@@ -10,7 +10,7 @@ import pytest
 
 from imgbench.core.charts import all_charts, format_count
 from imgbench.core.pareto_chart import FRONT_LABEL, Point, pareto_chart, pareto_front
-from result_docs import ALL_BACKENDS, expected_median, expected_sizes, make_document
+from result_docs import ALL_BACKENDS, epoch_rows, expected_median, expected_sizes, make_document
 
 CUTOFFS = (10, 100, 1_000)
 
@@ -19,21 +19,14 @@ def with_epochs(doc: dict[str, Any], rates: dict[str, tuple[float, float]]) -> d
     """``doc`` with epoch 1 and 2 rows at n = 1,000 for 1 and 2 workers; ``rates`` gives
     each store's images/s with 1 and with 2 workers (epoch 2 a tenth faster)."""
     doc = copy.deepcopy(doc)
-    for store, (one, two) in rates.items():
-        for workers, rate in ((1, one), (2, two)):
-            for epoch in (1, 2):
-                doc["measurements"].append(
-                    {
-                        "backend": store,
-                        "experiment": "epoch",
-                        "n": 1_000,
-                        "workers": workers,
-                        "epoch": epoch,
-                        "images_per_s": rate * (1 + (epoch - 1) / 10),
-                        "first_batch_s": 0.01 * workers,
-                        "median_s": 1_000 / rate,
-                    }
-                )
+    for store, pair in rates.items():
+        rate = dict(zip((1, 2), pair, strict=True))
+        doc["measurements"] += epoch_rows(
+            store,
+            lambda workers, epoch, rate=rate: rate[workers] * (1 + (epoch - 1) / 10),
+            first_batch_s=lambda workers: 0.01 * workers,
+            median_s=lambda workers, rate=rate: 1_000 / rate[workers],
+        )
     return doc
 
 

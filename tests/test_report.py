@@ -34,6 +34,7 @@ from imgbench.tui.report import (
 from result_docs import (
     ALL_BACKENDS,
     cancelled_document,
+    epoch_rows,
     make_document,
     rebuilt,
     with_changes,
@@ -589,19 +590,9 @@ def test_the_epoch_table_fits_80_columns_with_its_numbers_whole_and_right_aligne
 
     doc = make_document(cutoffs=CUTOFFS)
     for store, rate in (("parquet+png", 2_744.2), ("raw", 84_665.0)):
-        for workers in (1, 2):
-            for epoch in (1, 2):
-                doc["measurements"].append(
-                    {
-                        "backend": store,
-                        "experiment": "epoch",
-                        "n": 1_000,
-                        "workers": workers,
-                        "epoch": epoch,
-                        "images_per_s": rate * workers,
-                        "first_batch_s": 0.0725,
-                    }
-                )
+        doc["measurements"] += epoch_rows(
+            store, lambda workers, _, rate=rate: rate * workers, first_batch_s=0.0725
+        )
         doc["measurements"].append(
             {
                 "backend": store,
