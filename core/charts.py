@@ -23,7 +23,7 @@ from typing import Any, Literal
 from .results import MEASURED_EXPERIMENTS, experiment_key
 from .ticks import log_ticks, nice_ticks, wants_log
 
-ChartKind = Literal["line", "bar", "stacked_bar"]
+ChartKind = Literal["line", "bar"]
 #: "lines": a line through the points, a marker at each; "points": markers only;
 #: "line": the line alone.
 SeriesStyle = Literal["lines", "points", "line"]
@@ -99,7 +99,7 @@ class Reference:
 class Chart:
     """Everything needed to draw one chart, already in the units a person reads.
 
-    For ``bar`` and ``stacked_bar`` the categories are ``x_tick_labels``, ``xs`` are
+    For ``bar`` the categories are ``x_tick_labels``, ``xs`` are
     their positions 0, 1, 2, ... and each series has one y per category. With
     ``log_y`` the ys are log10 values (for bars shifted so the lowest tick is 0, bars
     need a base) and only the tick labels are in real units; ``log_x`` likewise for x.

@@ -169,18 +169,6 @@ def _bars(axes: Any, chart: Chart, styles: _Styles) -> None:
         colors = [styles.color(Series(name, (), (), color_key=name)) for name in chart.categories]
         axes.bar(positions, list(series.ys), color=colors, width=0.6)
         _bar_labels(axes, positions, series, upright=True)
-    elif chart.kind == "stacked_bar":
-        bottoms = [0.0] * len(categories)
-        for number, series in enumerate(chart.series):
-            axes.bar(
-                positions,
-                list(series.ys),
-                bottom=list(bottoms),
-                label=_literal(series.label),
-                color=OTHER_COLORS[number % len(OTHER_COLORS)],
-                width=0.6,
-            )
-            bottoms = [low + high for low, high in zip(bottoms, series.ys, strict=False)]
     else:  # a group of bars per category, a colour per series
         width = 0.8 / count
         for number, series in enumerate(chart.series):
