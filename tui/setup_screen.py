@@ -68,6 +68,7 @@ from .dialogs import PathDialog
 from .fetch_screen import FetchScreen
 from .paths import expand_path
 from .store_picker import StorePicker, container_of, parse_stores
+from .verdict_text import PRIORITY_WORDS
 
 if TYPE_CHECKING:
     from .app import ImgbenchApp
@@ -80,10 +81,6 @@ CHECK_DELAY_S = 0.15
 #: Pause before a typed path is inspected (each inspection lists the folder or archive).
 DATA_CHECK_DELAY_S = 0.3
 CACHE_MODES: tuple[CacheMode, ...] = ("warm", "cold")
-#: The verdict's priorities as the form says them (imgbench.core.verdict's rules).
-PRIORITY_WORDS = dict(
-    zip(PRIORITIES, ("balanced", "read speed", "disk", "write speed"), strict=True)
-)
 PRESET_KEYS = {
     "classic": "F2",
     "quick": "F3",

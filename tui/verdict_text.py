@@ -18,6 +18,7 @@ from rich.text import Text
 from imgbench.core.charts import format_bytes, format_count, format_rate, format_seconds
 from imgbench.core.verdict import (
     PNG,
+    PRIORITIES,
     READ_SLACK,
     Alternative,
     Caveat,
@@ -29,7 +30,7 @@ from imgbench.core.verdict import (
 
 from .encoding_words import encoding_words
 
-__all__ = ["store_title", "verdict_lines", "verdict_renderable", "verdict_table"]
+__all__ = ["PRIORITY_WORDS", "store_title", "verdict_lines", "verdict_renderable", "verdict_table"]
 
 #: Ratios within this share of 1 are said as "about the same".
 SAME_SHARE = 0.10
@@ -83,6 +84,12 @@ IN_MEMORY_WORDS = (
 
 
 # -- names ----------------------------------------------------------------------------------
+
+
+#: The priorities as the form and the Verdict tab say them.
+PRIORITY_WORDS = dict(
+    zip(PRIORITIES, ("balanced", "read speed", "disk", "write speed"), strict=True)
+)
 
 
 def store_title(name: str) -> str:

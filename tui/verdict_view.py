@@ -14,14 +14,7 @@ from textual.widgets import Static
 
 from imgbench.core.verdict import PRIORITIES, verdict_of
 
-from .verdict_text import verdict_renderable
-
-PRIORITY_WORDS = {
-    "balanced": "balanced",
-    "read": "read speed",
-    "disk": "disk",
-    "write": "write speed",
-}
+from .verdict_text import PRIORITY_WORDS, verdict_renderable
 
 
 def next_priority(priority: str) -> str:
