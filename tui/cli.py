@@ -67,14 +67,8 @@ from .report_files import (
     write_report,
 )
 from .saving import data_path_of, fallback_folders
+from .source_words import SOURCE_NAMES
 from .stopping import StopFlag
-
-SOURCE_NAMES = {
-    "cifar10": "CIFAR-10",
-    "cifar100": "CIFAR-100",
-    "synthetic": "synthetic",
-    "folder": "image folder",
-}
 
 
 class BadInput(Exception):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -62,12 +61,26 @@ from imgbench.core.settings import (
     unavailable_stores,
 )
 
-from .cli import SOURCE_NAMES
 from .commands import PaletteCommand, ScreenCommands
 from .dialogs import PathDialog
 from .fetch_screen import FetchScreen
 from .paths import expand_path
+from .source_words import SOURCE_NAMES
 from .store_picker import StorePicker, container_of, parse_stores
+from .value_parsers import (
+    SYNTHETIC,
+    parse_compress_level,
+    parse_count,
+    parse_data,
+    parse_default,
+    parse_loader_workers,
+    parse_numbers,
+    parse_optional_path,
+    parse_optional_whole,
+    parse_optional_wxh,
+    parse_whole,
+    parse_wxh,
+)
 from .verdict_text import PRIORITY_WORDS
 
 if TYPE_CHECKING:
@@ -75,7 +88,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SYNTHETIC = "synthetic"
 #: Pause after the last keystroke before the form is checked again.
 CHECK_DELAY_S = 0.15
 #: Pause before a typed path is inspected (each inspection lists the folder or archive).
@@ -227,102 +239,19 @@ def problem_field(where: str) -> str | None:
 # -- reading typed values ------------------------------------------------------------------
 
 
-def parse_whole(text: str, minimum: int) -> int:
-    """A whole number, with optional thousands separators: "100,000"."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    if not re.fullmatch(r"-?\d+", cleaned):
-        raise ValueError("type a whole number")
-    value = int(cleaned)
-    if value < minimum:
-        raise ValueError(f"must be at least {minimum}")
-    return value
-
-
-def parse_count(text: str) -> int | None:
-    """Empty means "the largest cutoff", as RunSettings does."""
-    return parse_whole(text, 1) if text.strip() else None
-
-
-def parse_optional_whole(text: str, minimum: int, maximum: int | None = None) -> int | None:
-    """Empty means the backend's own default."""
-    if not text.strip():
-        return None
-    value = parse_whole(text, minimum)
-    if maximum is not None and value > maximum:
-        raise ValueError(f"must be at most {maximum}")
-    return value
-
-
-def parse_compress_level(text: str) -> int | None:
-    try:
-        return parse_optional_whole(text, 0, 9)
-    except ValueError:
-        raise ValueError("a zlib level from 0 to 9, or empty for Pillow's default") from None
-
-
-def parse_cutoffs(text: str) -> tuple[int, ...]:
-    """Sizes n to measure, ascending and each once: "10,100,1000"."""
-    parts = [part.replace("_", "") for part in re.split(r"[,\s]+", text.strip()) if part]
-    if not parts or not all(part.isdigit() for part in parts):
-        raise ValueError("expected whole numbers separated by commas, e.g. 10,100,1000")
-    values = sorted({int(part) for part in parts})
-    if values[0] < 1:
-        raise ValueError("every cutoff must be at least 1 (write 100000, not 100,000)")
-    return tuple(values)
-
-
-def parse_default(default: int, text: str) -> int:
-    """A whole number of at least 1; empty: the default."""
-    return default if not text.strip() else parse_whole(text, minimum=1)
-
-
-def parse_loader_workers(text: str) -> tuple[int, ...]:
-    """Worker counts an epoch sweeps, "1,2,4"; empty: 1, 2 and every core."""
-    if not text.strip():
-        return ()
-    try:
-        counts = parse_cutoffs(text)
-    except ValueError:
-        raise ValueError("expected worker counts separated by commas, e.g. 1,2,4") from None
-    return counts
-
-
 def parse_size(text: str) -> tuple[int, int]:
     """Width x height (one number: a square) as RunSettings' (height, width)."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX\u00d7*]\s*(\d+)\s*)?", text)
-    if match is None:
-        raise ValueError("type width x height, e.g. 32x32")
-    width = int(match.group(1))
-    height = int(match.group(2) or width)
-    if width < 1 or height < 1:
-        raise ValueError("each side must be at least 1 pixel")
+    width, height = parse_wxh(text)
     return height, width
 
 
 def parse_resize(text: str) -> tuple[int, int] | None:
     """Empty: images keep their own sizes; else (width, height) as RunSettings.resize."""
-    if not text.strip():
-        return None
-    height, width = parse_size(text)
-    return width, height
+    return parse_optional_wxh(text)
 
 
-def parse_data(text: str) -> str:
-    """ "synthetic" or the path as the engine wants it (with ~ expanded)."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise ValueError(
-            "type synthetic, or the path of a CIFAR folder or .tar.gz archive, "
-            "or of a folder of images"
-        )
-    if cleaned.lower() == SYNTHETIC:
-        return SYNTHETIC
-    return str(expand_path(cleaned))
-
-
-def parse_workdir(text: str) -> str | None:
-    """Empty means the system temp dir (RunSettings' None)."""
-    return str(expand_path(text.strip())) if text.strip() else None
+parse_cutoffs = parse_numbers
+parse_workdir = parse_optional_path
 
 
 def workdir_problem(workdir: Path) -> str:
