@@ -228,7 +228,12 @@ class ChildRun:
         for store in settings.backends:
             if self.cancel.is_set():
                 raise _Cancelled
-            codec = store_codec(store, settings.keep_grey, settings.resize)
+            codec = store_codec(
+                store,
+                settings.keep_grey,
+                settings.resize,
+                settings.backend_options.get(store),
+            )
             record = store_record(store, codec)
             try:
                 record.update(codec_cost(codec, context.images, context.source_files))

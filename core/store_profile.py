@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from .backends.names import parse_store
 from .codecs import Codec, OriginalCodec, decode_record, encode_record, max_abs_error
+from .codecs.png import PngCodec
 from .images import ImageBatch, ImageList
 
 Images = npt.NDArray[np.uint8]
@@ -31,12 +32,22 @@ COST_IMAGES = 200
 COST_ROUNDS = 3
 
 
-def store_codec(store: str, keep_grey: bool = False, resize: Any = None) -> Codec:
-    """The codec of a store, set up as the run's data was loaded (``original`` decodes
-    the way the folder loader did)."""
+def store_codec(
+    store: str,
+    keep_grey: bool = False,
+    resize: Any = None,
+    options: Mapping[str, Any] | None = None,
+) -> Codec:
+    """The codec of a store, set up as the store will write (the PNG files store's
+    ``compress_level`` option is its codec's level, so the record and the codec cost say
+    the level used) and as the run's data was loaded (``original`` decodes the way the
+    folder loader did)."""
     codec = parse_store(store).codec()
     if isinstance(codec, OriginalCodec):
         return OriginalCodec(keep_grey, resize)
+    level = (options or {}).get("compress_level")
+    if isinstance(codec, PngCodec) and level is not None:
+        return PngCodec(level)
     return codec
 
 

@@ -150,3 +150,18 @@ def test_original_stores_the_users_files_and_reads_the_loaded_pixels(tmp_path: P
     assert document["dataset"]["details"]["source_bytes"] == sum(f.stat().st_size for f in files)
     profiled = [e for e in events if isinstance(e, StoreProfiled)]
     assert [e.store for e in profiled] == list(settings.backends)
+
+
+def test_the_png_stores_level_option_is_the_level_recorded_and_profiled(tmp_path: Path) -> None:
+    """``--png-compress-level 9`` writes level-9 files: the store's record says 9 (not the
+    codec's default 6), and its codec cost is level 9's."""
+    options = {"png": {"compress_level": 9}}
+    run = engine.BenchmarkRun(
+        tiny(tmp_path, backends=("png",), experiments=("store_many",), backend_options=options)
+    )
+    run.start()
+    list(run.events())
+    document = run.document()
+    assert document["status"] == "complete", document["errors"]
+    assert document["stores"]["png"]["encoding_settings"] == {"id": "png", "level": 9}
+    assert all(row["encoding_settings"]["level"] == 9 for row in document["measurements"])
