@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
 from imgbench.core.fetch import DOWNLOADS, Download
 from imgbench.tui.fetch_screen import FetchScreen, describe_progress
@@ -70,6 +70,7 @@ async def test_a_wrong_checksum_is_shown_and_the_file_is_gone(
         error = text_of(screen, "#fetch-error")
         assert "checksum wrong" in error and "removed" in error and "0" * 32 in error
         assert "download failed" in text_of(screen, "#fetch-title")
+        assert bar_is_still(screen) and "r: download it again" in text_of(screen, "#fetch-hint")
         assert screen.query_one("#fetch-error").region.bottom <= 23  # above the footer
         keys = {binding.key for (_, binding, enabled, _) in app.active_bindings.values() if enabled}
         assert {"escape", "r"} <= keys
@@ -102,7 +103,18 @@ async def test_escape_cancels_and_keeps_what_arrived(
     assert 0 < part.stat().st_size < len(archive)
 
 
-async def test_retry_after_a_failure_resumes_and_succeeds(
+def bar_is_still(screen: FetchScreen) -> bool:
+    """A failed download's bar: a fraction shown, no busy animation redrawing it."""
+    bar = screen.query_one("#fetch-bar", ProgressBar)
+    return bar.percentage is not None and bar.query_one("Bar").auto_refresh is None
+
+
+def screen_words(app: App[None]) -> str:
+    """Every character on the terminal, the footer's keys included."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_a_failure_with_nothing_arrived_offers_a_retry_then_succeeds(
     server: FileServer, download: Download, tmp_path: Path, archive: bytes
 ) -> None:
     server.mode = "error500"
@@ -111,11 +123,38 @@ async def test_retry_after_a_failure_resumes_and_succeeds(
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: screen.state == "failed")
+        await pilot.pause()
         assert "500" in text_of(screen, "#fetch-error")
+        assert "resum" not in screen_words(app).lower()  # nothing to resume from
+        assert "r: try again" in text_of(screen, "#fetch-hint")
+        assert text_of(screen, "#fetch-numbers") == "nothing arrived"
+        assert bar_is_still(screen)
+        assert screen.query_one("#fetch-box").region.bottom <= 23  # above the footer
+        save_shot(app, tmp_path, "fetch-failed-80x24")
         server.mode = "ok"
         await pilot.press("r")
         await wait_for(pilot, lambda: bool(app.results))
     assert app.results == [dest / NAME] and (dest / NAME).read_bytes() == archive
+
+
+async def test_a_failure_with_bytes_kept_offers_to_resume(
+    server: FileServer, download: Download, tmp_path: Path
+) -> None:
+    server.mode = "error500"
+    dest = tmp_path / "data"
+    dest.mkdir()
+    (dest / (NAME + ".part")).write_bytes(b"\0" * 1000)  # an earlier, interrupted try
+    screen = FetchScreen(download, dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen.state == "failed")
+        await pilot.pause()
+        assert "r: resume" in text_of(screen, "#fetch-hint")
+        assert text_of(screen, "#fetch-numbers").endswith("kept for the next try")
+        assert bar_is_still(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
 
 
 def test_progress_in_words() -> None:

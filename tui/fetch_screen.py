@@ -95,7 +95,11 @@ class FetchScreen(ModalScreen[Path | None]):
         self.state = "running"
         self._stop.clear()
         self._samples.clear()
+        self._last = (0, None)
         self.remove_class("failed")
+        bar = self.query_one("#fetch-bar", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
         self.query_one("#fetch-error", Static).update("")
         self.query_one("#fetch-hint", Static).update(
             "The MD5 is checked at the end; an interrupted download resumes next time."
@@ -179,14 +183,29 @@ class FetchScreen(ModalScreen[Path | None]):
         self.add_class("failed")
         self.query_one("#fetch-title", Static).update(f"{self.download.title}: download failed")
         self.query_one("#fetch-error", Static).update(message)
+        kept = self._kept_bytes()
+        self._freeze_bar(kept)
         done, total = self._last
-        self.query_one("#fetch-numbers", Static).update(f"{describe_progress(done, total)} arrived")
-        if isinstance(error, InTheWayError):  # the user's own file: nothing was touched
-            again = "try again once it is moved"
-        else:
-            again = "download it again" if isinstance(error, ChecksumError) else "resume"
-        self.query_one("#fetch-hint", Static).update(f"r: {again} · esc: close")
+        self.query_one("#fetch-numbers", Static).update(after_failure(done, total, kept))
+        self.query_one("#fetch-hint", Static).update(f"r: {again_words(error, kept)} · esc: close")
         self.refresh_bindings()
+
+    def _kept_bytes(self) -> int:
+        """What the ``.part`` holds: the next try resumes from there only when it is not 0
+        (as :func:`imgbench.core.fetch.fetch` decides)."""
+        part = self.dest_dir / (self.download.filename + ".part")
+        try:
+            return part.stat().st_size if part.is_file() else 0
+        except OSError:
+            return 0
+
+    def _freeze_bar(self, kept: int) -> None:
+        """A stopped download shows a still bar (what is kept), never the busy animation;
+        no bar at all when the size was never said (a fraction of nothing means nothing)."""
+        total = self._last[1]
+        bar = self.query_one("#fetch-bar", ProgressBar)
+        bar.update(total=total or 1, progress=min(kept, total) if total else 0)
+        bar.display = bool(total)
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -215,6 +234,24 @@ class FetchScreen(ModalScreen[Path | None]):
         self.query_one("#fetch-title", Static).update(f"Downloading {self.download.title}")
         self.query_one("#fetch-numbers", Static).update("connecting…")
         self._start()
+
+
+def after_failure(done: int, total: int | None, kept: int) -> str:
+    """What a failed download leaves: the bytes kept for a resume, or that none are."""
+    if kept:
+        return f"{describe_progress(kept, total)} kept for the next try"
+    if done:
+        return f"{describe_progress(done, total)} arrived; none of it is kept"
+    return "nothing arrived"
+
+
+def again_words(error: BaseException | None, kept: int) -> str:
+    """What r does after this failure: resume only when there is something to resume."""
+    if isinstance(error, InTheWayError):  # the user's own file: nothing was touched
+        return "try again once it is moved"
+    if isinstance(error, ChecksumError):
+        return "download it again"
+    return "resume" if kept else "try again"
 
 
 def describe_progress(done: int, total: int | None, speed: float | None = None) -> str:
