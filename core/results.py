@@ -22,7 +22,7 @@ import secrets
 import stat
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -772,8 +772,14 @@ class Comparison:
     only_in_a: tuple[RowKey, ...]
     only_in_b: tuple[RowKey, ...]
     same_data: bool  # both name the same data set sha256
-    settings_differences: tuple[tuple[str, Any, Any], ...]  # (key, value in A, value in B)
+    #: (key, value in A, value in B), on what each run used: the data it loaded, the count
+    #: it reached, each backend option on its own key ("backend_options.png.compress_level")
+    #: with None where the run left it to its default
+    settings_differences: tuple[tuple[str, Any, Any], ...]
     environment_differences: tuple[tuple[str, Any, Any], ...]
+    #: the value a differing backend option has when a run does not give it (None: the
+    #: library's own default), for the keys in ``settings_differences`` it is known for
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 def compare_documents(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
@@ -783,16 +789,59 @@ def compare_documents(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
         _compare_row(key, row, rows_b[key]) for key, row in rows_a.items() if key in rows_b
     )
     sha_a = a.get("dataset", {}).get("sha256")
+    settings = _differences(used_settings(a), used_settings(b), ignore=IGNORED_SETTINGS)
     return Comparison(
         rows=rows,
         only_in_a=tuple(key for key in rows_a if key not in rows_b),
         only_in_b=tuple(key for key in rows_b if key not in rows_a),
         same_data=sha_a is not None and sha_a == b.get("dataset", {}).get("sha256"),
-        settings_differences=_differences(
-            a.get("settings", {}), b.get("settings", {}), ignore=IGNORED_SETTINGS
-        ),
+        settings_differences=settings,
         environment_differences=_differences(_key_environment(a), _key_environment(b)),
+        defaults=_option_defaults(key for key, _, _ in settings),
     )
+
+
+#: The prefix of a backend option's key among the settings compared.
+OPTION_KEY = "backend_options"
+
+
+def used_settings(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's settings as it used them: "data" is the data it loaded (the source, or the
+    path it came from) rather than what was asked ("auto" that found nothing is the
+    synthetic set), "count" the images it had, and each backend option is a key of its own
+    so a difference names the option and both values."""
+    settings = dict(_mapping(document.get("settings")))
+    dataset = _mapping(document.get("dataset"))
+    if dataset.get("source"):
+        settings["data"] = dataset.get("path") or dataset["source"]
+    if isinstance(dataset.get("count"), int):
+        settings["count"] = dataset["count"]
+    options = settings.pop(OPTION_KEY, None)
+    for store, given in _mapping(options).items():
+        for option, value in _mapping(given).items():
+            settings[f"{OPTION_KEY}.{store}.{option}"] = value
+    return settings
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _option_defaults(keys: Iterable[str]) -> dict[str, Any]:
+    """The value of each backend option key when a run leaves it out (its constructor's
+    default; None is the library's own), for the stores whose class can be loaded here."""
+    from .backends import option_defaults  # the backends load h5py, lmdb...: only to compare
+
+    found: dict[str, Any] = {}
+    for key in keys:
+        prefix, _, rest = key.partition(".")
+        store, _, option = rest.rpartition(".")
+        if prefix != OPTION_KEY or not store:
+            continue
+        defaults = option_defaults(store)
+        if option in defaults:
+            found[key] = defaults[option]
+    return found
 
 
 def _rows_by_key(document: dict[str, Any]) -> dict[RowKey, dict[str, Any]]:

@@ -714,6 +714,67 @@ def test_compare_settings_differences_ignore_workdir() -> None:
     )
 
 
+_SETTINGS = {"data": "synthetic", "repeats": 3, "cutoffs": [10, 100], "workdir": "/a"}
+
+
+def test_compare_data_is_what_was_loaded_not_what_was_asked() -> None:
+    """ "auto" that found no CIFAR data loaded the synthetic set, as "synthetic" did."""
+    asked_auto = _document(settings={"data": "auto", "repeats": 3})
+    asked_synthetic = _document(settings={"data": "synthetic", "repeats": 3})
+    assert compare_documents(asked_auto, asked_synthetic).settings_differences == ()
+
+    folder = "/data/cifar-10-batches-py"
+    cifar = {**asked_auto["dataset"], "source": "cifar10", "path": folder, "sha256": "cd" * 32}
+    found = _document(settings={"data": "auto", "repeats": 3}, dataset=cifar)
+    assert compare_documents(asked_synthetic, found).settings_differences == (
+        ("data", "synthetic", folder),
+    )
+
+
+def test_compare_data_without_a_loaded_data_set_falls_back_to_the_setting() -> None:
+    failed = _document(settings={**_SETTINGS, "data": "/gone"}, dataset={})
+    assert compare_documents(_document(), failed).settings_differences == (
+        ("data", "synthetic", "/gone"),
+        ("count", 100, None),
+    )
+
+
+def test_compare_count_is_the_images_the_run_had() -> None:
+    """A count left to the largest cutoff and the same count given are the same count."""
+    given = _document(settings={**_SETTINGS, "count": 100})
+    assert compare_documents(_document(), given).settings_differences == ()
+    more = _document(dataset={**given["dataset"], "count": 1_000, "sha256": "cd" * 32})
+    assert compare_documents(given, more).settings_differences == (("count", 100, 1_000),)
+
+
+def test_compare_names_each_differing_backend_option_with_both_values() -> None:
+    plain = _document(settings={"data": "synthetic", "backend_options": {}})
+    tuned = _document(
+        settings={
+            "data": "synthetic",
+            "backend_options": {"png": {"compress_level": 9}, "hdf5": {"gzip_level": 7}},
+        }
+    )
+    comparison = compare_documents(plain, tuned)
+    assert comparison.settings_differences == (
+        ("backend_options.png.compress_level", None, 9),
+        ("backend_options.hdf5.gzip_level", None, 7),
+    )
+    assert comparison.defaults == {
+        "backend_options.png.compress_level": None,  # Pillow's own default
+        "backend_options.hdf5.gzip_level": 4,
+    }
+    same = compare_documents(tuned, _document(settings=tuned["settings"]))
+    assert same.settings_differences == () and same.defaults == {}
+
+
+def test_compare_an_option_of_an_unknown_store_has_no_default() -> None:
+    a = _document(settings={**_SETTINGS, "backend_options": {"zip": {"level": 1}}})
+    comparison = compare_documents(a, _document())
+    assert comparison.settings_differences == (("backend_options.zip.level", 1, None),)
+    assert comparison.defaults == {}
+
+
 def test_compare_environment_differences() -> None:
     a = _document(
         environment={"cpu": "A", "os": "Linux", "packages": {"numpy": "1.26", "lmdb": "1.4"}}

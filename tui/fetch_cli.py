@@ -12,19 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from typing import TYPE_CHECKING, Any
 
 from imgbench.core import discovery
 from imgbench.core.fetch import (
@@ -42,6 +30,9 @@ from imgbench.core.fetch import (
 
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
 
 def add_fetch_command(commands: Any) -> None:
     """Register ``fetch`` on the command line's subparsers."""
@@ -51,6 +42,8 @@ def add_fetch_command(commands: Any) -> None:
         description="Download the official python-version archive, check its MD5 and keep "
         f"it in the data dir ({discovery.user_data_dir()}), where `imgbench run` and the "
         "app find it by default. An interrupted download resumes when run again.",
+        missing=f"name the data set to download: {' or '.join(sorted(DOWNLOADS))}, "
+        "e.g. imgbench fetch cifar10",
     )
     parser.add_argument("dataset", choices=sorted(DOWNLOADS), help="which data set")
     parser.add_argument(
@@ -74,6 +67,9 @@ def mirror_from(args: argparse.Namespace) -> str | None:
 
 
 def command_fetch(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
     download = DOWNLOADS[args.dataset]
     folder: Path = args.dir if args.dir is not None else discovery.user_data_dir()
     if folder.exists() and not folder.is_dir():
@@ -109,6 +105,16 @@ class ProgressBar:
     """A rich bar that ``fetch`` reports into: bytes, speed, time left. Gone when done."""
 
     def __init__(self, download: Download) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(bar_width=30),

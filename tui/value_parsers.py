@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from imgbench.core.backends.names import missing_library, parse_store
+
 from .paths import expand_path
 
 T = TypeVar("T")
@@ -27,7 +29,7 @@ def parse_whole(text: str, minimum: int) -> int:
         raise ValueError(f"expected a whole number, got {text.strip()!r}")
     value = int(cleaned)
     if value < minimum:
-        raise ValueError(f"must be at least {minimum}")
+        raise ValueError(f"must be at least {minimum}, not {value:,}")
     return value
 
 
@@ -56,7 +58,7 @@ def parse_compress_level(text: str) -> int | None:
     try:
         return parse_optional_whole(text, 0, 9)
     except ValueError:
-        raise ValueError("a zlib level from 0 to 9, or empty for Pillow's default") from None
+        raise ValueError(f"a zlib level from 0 to 9, not {text.strip()!r}") from None
 
 
 def parse_numbers(text: str) -> tuple[int, ...]:
@@ -69,6 +71,20 @@ def parse_numbers(text: str) -> tuple[int, ...]:
     if values[0] < 1:
         raise ValueError("every number must be at least 1 (write 100000, not 100,000)")
     return tuple(values)
+
+
+def parse_seconds(text: str) -> float:
+    """A time in seconds above 0: "0.5", "2" (a sampling budget)."""
+    cleaned = text.strip().replace("_", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(
+            f"expected a number of seconds such as 0.5, got {text.strip()!r}"
+        ) from None
+    if not 0 < value < float("inf"):
+        raise ValueError(f"must be a number of seconds above 0, got {text.strip()}")
+    return value
 
 
 def parse_default(default: int, text: str) -> int:
@@ -98,6 +114,12 @@ def parse_wxh(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_image_size(text: str) -> tuple[int, int]:
+    """Width x height typed, as RunSettings.image_size keeps it: (height, width)."""
+    width, height = parse_wxh(text)
+    return height, width
+
+
 def parse_optional_wxh(text: str) -> tuple[int, int] | None:
     """Empty: images keep their own sizes; else (width, height)."""
     return parse_wxh(text) if text.strip() else None
@@ -119,6 +141,47 @@ def parse_data(text: str) -> str:
 def parse_optional_path(text: str) -> str | None:
     """Empty means the default (the system temp dir for a work dir); ~ expanded."""
     return str(expand_path(text.strip())) if text.strip() else None
+
+
+def parse_stores(text: str) -> tuple[str, ...]:
+    """A typed list of stores (commas or spaces between them), each in its one spelling and
+    named once; ValueError naming the first that means nothing. Empty means no store."""
+    stores: list[str] = []
+    for part in re.split(r"[,\s]+", text.strip()):
+        if part:
+            name = parse_store(part).canonical
+            if name not in stores:
+                stores.append(name)
+    return tuple(stores)
+
+
+def parse_usable_stores(text: str) -> tuple[str, ...]:
+    """:func:`parse_stores`, at least one, and each one's library installed here (else the
+    reason, with the install line): what a run can be given."""
+    stores = parse_stores(text)
+    if not stores:
+        raise ValueError("no store named; name at least one, e.g. png,lmdb")
+    for store in stores:
+        missing = missing_library(parse_store(store).container)
+        if missing:
+            raise ValueError(missing)
+    return stores
+
+
+def names_parser(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str, ...]]:
+    """A parser of a typed list of ``allowed`` names (commas or spaces between them), each
+    kept once in the order typed; ValueError naming the unknown ones and the choices."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(part for part in re.split(r"[,\s]+", text.strip()) if part))
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            what = f"unknown {noun} {', '.join(unknown)}" if unknown else f"no {noun} named"
+            raise ValueError(f"{what}; choose from {', '.join(allowed)}")
+        return names
+
+    parse.__name__ = f"parse_{noun.replace(' ', '_')}s"
+    return parse
 
 
 def argument_type(parse: Callable[[str], T], name: str | None = None) -> Callable[[str], T]:

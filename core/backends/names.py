@@ -8,7 +8,8 @@ encoding is left out and ``files+png`` is ``png``.
 
 This module imports no storage library, so parsing a name is cheap and never fails for a
 missing extra; whether a container's library is installed is :func:`missing_library`'s
-question.
+question. Importing it loads nothing heavy at all (the command line's help reads
+:data:`CONTAINERS`); the codecs load when a name is parsed.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import importlib.util
 import sys
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from ..codecs import Codec, get_codec
+if TYPE_CHECKING:
+    from ..codecs import Codec
 
 #: Every container, in the order they are shown.
 CONTAINERS: Final = ("files", "lmdb", "hdf5", "raw", "tar", "parquet", "zarr")
@@ -55,6 +57,8 @@ class StoreName:
         return self.canonical in CLASSIC
 
     def codec(self) -> Codec:
+        from ..codecs import get_codec  # numpy and Pillow: only once a codec is wanted
+
         return get_codec(self.encoding)
 
 
@@ -72,6 +76,8 @@ def parse_store(name: str) -> StoreName:
         )
     if "+" in name and not encoding:
         raise ValueError(f"store {name!r} names no encoding after '+'")
+    from ..codecs import get_codec  # numpy and Pillow: only once a name is parsed
+
     encoding = encoding or DEFAULT_ENCODING.get(container, "raw")
     codec = get_codec(encoding)  # raises the list of accepted encodings
     if container == "raw" and codec.codec_id != "raw":

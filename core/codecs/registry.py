@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from .base import Codec
 from .jpeg import JpegCodec
+from .names import ACCEPTED
 from .original import OriginalCodec
 from .png import PngCodec
 from .raw import RawCodec
@@ -18,9 +19,6 @@ _CLASSES: Final[dict[str, type[Codec]]] = {
 }
 #: Every codec id, in the order they are shown.
 CODEC_IDS: Final = tuple(_CLASSES)
-ACCEPTED: Final = (
-    "raw, png or png0..png9, jpeg or jpeg1..jpeg100, webp (lossless) or webp1..webp100, original"
-)
 # A number without leading zeros, so each codec has one spelling per setting.
 _SPEC: Final = re.compile(r"(png|jpeg|webp)(0|[1-9][0-9]{0,2})?")
 
