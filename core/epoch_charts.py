@@ -13,18 +13,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from .charts import (
-    Chart,
-    Document,
-    Reference,
-    Series,
-    _no_data,
-    backend_rank,
-    bar_chart,
-    format_count,
-    tick_label,
-    value_axis,
-)
+from .chart_axes import tick_label, value_axis
+from .chart_bars import bar_chart
+from .chart_rows import backend_rank
+from .chart_types import Chart, Document, Reference, Series, no_data
+from .chart_words import format_count
 from .ticks import log_ticks
 
 EPOCH = "epoch"
@@ -92,7 +85,7 @@ def epoch_throughput_chart(doc: Document, log: bool | None = None) -> Chart:
     key, title = "epoch-workers", "Epoch 1: images per second against loader workers"
     points = [p for p in epoch_points(doc) if p.epoch == 1 and p.images_per_s]
     if not points:
-        return _no_data(key, title, "epoch measurements")
+        return no_data(key, title, "epoch measurements")
     workers = sorted({p.workers for p in points})
     axis = value_axis([p.images_per_s or 0.0 for p in points], "rate", log=log)
     series = []
@@ -123,7 +116,7 @@ def epochs_chart(doc: Document, log: bool | None = None) -> Chart:
     key, title = "epoch-1-vs-2", "Epoch 1 against epoch 2 (images per second)"
     points = [p for p in epoch_points(doc) if p.images_per_s]
     if not points:
-        return _no_data(key, title, "epoch measurements", kind="bar")
+        return no_data(key, title, "epoch measurements", kind="bar")
     most = max(p.workers for p in points)
     points = [p for p in points if p.workers == most]
     stores = _stores(points)
@@ -150,7 +143,7 @@ def first_batch_chart(doc: Document, log: bool | None = None) -> Chart:
     key, title = "first-batch", "Time to the first batch (epoch 1)"
     points = [p for p in epoch_points(doc) if p.epoch == 1 and p.first_batch_s]
     if not points:
-        return _no_data(key, title, "epoch measurements", kind="bar")
+        return no_data(key, title, "epoch measurements", kind="bar")
     stores = _stores(points)
     wait = {(p.store, p.workers): p.first_batch_s for p in points}
     return bar_chart(
@@ -180,7 +173,7 @@ def latency_histogram_chart(doc: Document) -> Chart:
     key, title = "read-latency", "Latency of single random reads: share done within a time"
     histograms = _histograms(doc)
     if not histograms:
-        return _no_data(key, title, "read latency measurements")
+        return no_data(key, title, "read latency measurements")
     series = []
     times: list[float] = []
     for store in sorted(histograms, key=backend_rank):

@@ -86,12 +86,19 @@ class _Line:
         return max(0.0, mean_y - slope * mean_x), slope
 
 
+#: The bytes of one image the priors were measured on (CIFAR: 32x32 RGB).
+PRIOR_PIXEL_BYTES = 32 * 32 * 3
+
+
 @dataclass
 class EtaModel:
     """Seconds one sample step of a task will take (and how much of it is timed), learned
     as the run goes."""
 
     durable: bool = True
+    #: One image's bytes against the CIFAR images the priors were measured on: the priors
+    #: per image grow with it (a photo of 100x the bytes costs about 100x to move).
+    size_scale: float = 1.0
     #: A store's codec measured on its own (encode, decode seconds per image), added to
     #: its container's prior until the store has been measured.
     codec_s: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -131,10 +138,11 @@ class EtaModel:
         return PRIOR_OVERHEAD_S if experiment in STORES else PRIOR_READ_OVERHEAD_S
 
     def _prior_per_image(self, backend: str, experiment: str) -> float:
-        per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S)
+        scale = self.size_scale
+        per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S) * scale
         if backend in self.codec_s:  # a container of encoded records: container + codec
             container = backend.partition("+")[0]
-            per_image = PRIOR_PER_IMAGE_S.get((container, experiment), DEFAULT_PER_IMAGE_S)
+            per_image = PRIOR_PER_IMAGE_S.get((container, experiment), DEFAULT_PER_IMAGE_S) * scale
             encode_s, decode_s = self.codec_s[backend]
             per_image += encode_s if experiment in STORES else decode_s
         if experiment == "store_single" and not self.durable:

@@ -2,6 +2,8 @@
 
 Two steps. :func:`scan_image_folder` lists the files and their labels without decoding
 anything (fast enough for live validation); :func:`load_image_folder` decodes them.
+Between the two, :func:`check_image_folder` finds the files the load will skip (headers,
+and a decode of any file that does not end whole), so a front end says the run's count.
 
 Layout
     A folder whose first-level sub-folders hold images is a classified folder: each such
@@ -468,6 +470,89 @@ def _identity(status: os.stat_result) -> tuple[int, int]:
 
 def _why(error: OSError) -> str:
     return error.strerror or str(error)
+
+
+# -- checking what a load will keep ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderCheck:
+    """A scan and the image files a load of it will skip (unreadable, or too big), found
+    before the run so a front end can say the count the run will use. ``pixels`` is the
+    declared pixels of the files it will keep."""
+
+    scan: FolderScan
+    unreadable: tuple[Skipped, ...]
+    pixels: int
+
+    @property
+    def count(self) -> int:
+        """Images the load will keep."""
+        return self.scan.count - len(self.unreadable)
+
+    def pixel_bytes(self, resize: tuple[int, int] | None = None) -> int | None:
+        """Mean bytes of one loaded image (RGB), None when none will load."""
+        if resize is not None:
+            return resize[0] * resize[1] * 3
+        return round(3 * self.pixels / self.count) if self.count else None
+
+
+def check_image_folder(
+    path: str | os.PathLike[str], stop: Callable[[], bool] | None = None
+) -> FolderCheck | None:
+    """Scan a folder and find the files its load will skip, by the load's own rules: each
+    file's header is read, and a file whose end does not show it whole (a JPEG without
+    its end marker, a PNG without IEND: a truncated download) is decoded to be sure.
+    None when ``stop()`` says to give up. Raises DataError as :func:`scan_image_folder`."""
+    scan = scan_image_folder(path)
+    options = _Options(resize=None, keep_grey=False, memory=available_memory_bytes())
+    unreadable: list[Skipped] = []
+    pixels = 0
+    with _quiet_bomb_warnings():
+        for file in scan.files:
+            if stop is not None and stop():
+                return None
+            found = _load_outcome(str(file), options)
+            if isinstance(found, str):
+                unreadable.append(Skipped(_relative_name(scan.path, file), printable(found, 300)))
+            else:
+                pixels += found
+    return FolderCheck(scan, tuple(unreadable), pixels)
+
+
+def _load_outcome(path: str, options: _Options) -> int | str:
+    """The declared pixels of a file the load will keep, or why it will skip it."""
+    header = _read_header(path)
+    if isinstance(header, str):
+        return header
+    problem = _size_problem(header, options)
+    if problem is not None:
+        return problem
+    if not _ends_whole(path):
+        decoded = _decode_or_reason(path, options)
+        if isinstance(decoded, str):
+            return decoded
+    return header.pixels
+
+
+def _ends_whole(path: str) -> bool:
+    """Whether the file ends as a whole PNG, JPEG or WebP does (Pillow refuses a JPEG cut
+    anywhere before its end marker); False means "decode it to know"."""
+    try:
+        with open_regular(path) as file:
+            head = file.read(16)
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - 16))
+            tail = file.read(16)
+    except (DataError, OSError):
+        return False
+    if head.startswith(b"\xff\xd8"):
+        return tail.endswith(b"\xff\xd9")
+    if head.startswith(_PNG_SIGNATURE):
+        return tail.endswith(b"IEND\xaeB`\x82")
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return int.from_bytes(head[4:8], "little") + 8 <= size
+    return False
 
 
 # -- loading ------------------------------------------------------------------------------

@@ -11,17 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .charts import (
-    Chart,
-    Document,
-    Series,
-    _medians,
-    _no_data,
-    backend_rank,
-    disk_per_image,
-    format_count,
-    value_axis,
-)
+from .chart_axes import value_axis
+from .chart_disk import disk_per_image
+from .chart_rows import backend_rank, medians
+from .chart_types import Chart, Document, Series, no_data
+from .chart_words import format_count
 from .epoch_charts import best_epoch_rates
 
 KEY = "pareto"
@@ -87,7 +81,7 @@ def _read_many_rates(doc: Document) -> dict[str, float]:
     """Images per second of read many at each store's largest n."""
     return {
         store: points[-1][0] / points[-1][1]
-        for store, points in _medians(doc, "read_many").items()
+        for store, points in medians(doc, "read_many").items()
         if points
     }
 
@@ -97,7 +91,7 @@ def pareto_chart(doc: Document, log: bool | None = None) -> Chart:
     a line. Each axis turns log when its values span more than 10x (``log`` None)."""
     points, source = pareto_points(doc)
     if not points:
-        return _no_data(KEY, TITLE, "store with both a speed (epoch or read many) and a disk size")
+        return no_data(KEY, TITLE, "store with both a speed (epoch or read many) and a disk size")
     x_axis = value_axis([p.disk for p in points], "bytes", log=log)
     y_axis = value_axis([p.speed for p in points], "rate", log=log)
     series = [

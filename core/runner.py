@@ -30,7 +30,7 @@ from .dataset import Dataset
 from .environment import cores_available, environment_info
 from .epoch_measure import EpochSampler, LatencySampler, epoch_rows_extra
 from .errors import ImgbenchError
-from .eta import EtaModel
+from .eta import PRIOR_PIXEL_BYTES, EtaModel
 from .events import (
     DataLoading,
     DatasetLoaded,
@@ -181,7 +181,7 @@ class ChildRun:
         self.tasks = tuple(task for group in self.groups for task in group.tasks)
         self.rule = SamplingRule.of(settings)
         self.cores = os.cpu_count() or 1
-        self.progress = ProgressKeeper(self, events)
+        self.progress = ProgressKeeper(self, events, size_scale_of(dataset))
         self.read_stores: dict[tuple[str, int], Path] = {}
         self.series: dict[Task, Series] = {}
         self.current: Task | None = None
@@ -521,14 +521,21 @@ class ChildRun:
         return self.settings.images_per_sample(task.experiment, task.n)
 
 
+def size_scale_of(dataset: Dataset) -> float:
+    """One image's mean bytes against the CIFAR images the ETA's priors were measured on,
+    so a run of photos starts from the estimate the setup screen showed."""
+    count = len(dataset)
+    return dataset.nbytes / count / PRIOR_PIXEL_BYTES if count else 1.0
+
+
 class ProgressKeeper:
     """Progress in images moved (the current sample's part included) and an ETA from the
     per-image costs measured so far; at most one event every PROGRESS_EVERY_S."""
 
-    def __init__(self, run: ChildRun, events: Any) -> None:
+    def __init__(self, run: ChildRun, events: Any, size_scale: float = 1.0) -> None:
         self.run = run
         self.events = events
-        self.eta = EtaModel(durable=run.settings.durable)
+        self.eta = EtaModel(durable=run.settings.durable, size_scale=size_scale)
         self.started = time.monotonic()
         self.partial = 0  # images of the current sample so far
         self.task: Task | None = None

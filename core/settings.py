@@ -14,9 +14,7 @@ from typing import Any, Literal
 
 from .backends import backend_options, check_options, is_store_name
 from .backends.names import missing_library, parse_store
-from .charts import format_bytes
-from .results import MEASURED_EXPERIMENTS
-from .results_schema import PRIORITIES
+from .results_schema import MEASURED_EXPERIMENTS, PRIORITIES
 
 #: What a run can do: the measured experiments, and disk usage (which is not timed).
 EXPERIMENTS = (*MEASURED_EXPERIMENTS, "disk_usage")
@@ -191,6 +189,11 @@ PRESETS: dict[str, RunSettings] = {
 }
 
 
+#: Seconds a preset promises to take (its words say so); a preset's counts are cut down
+#: for data whose images would break the promise (see ``run_estimate.preset_for_data``).
+PRESET_PROMISE_S: dict[str, float] = {"quick": 60.0}
+
+
 def preset(name: str, **overrides: Any) -> RunSettings:
     """A preset with some fields replaced (the command line's explicit flags). A preset's
     stores whose library is missing here are left out (:func:`unavailable_stores` says
@@ -337,6 +340,7 @@ def known_pixel_bytes(settings: RunSettings) -> int | None:
 def memory_problem(settings: RunSettings, bytes_per_image: int) -> str:
     """Why the run's images cannot fit in memory (the whole set, and the largest read of
     them at once), with the numbers; empty when they fit or nothing is known."""
+    from .charts import format_bytes  # charts loads numpy: not for the command line's help
     from .data_source import available_memory_bytes  # data_source imports this module
 
     available = available_memory_bytes()

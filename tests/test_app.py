@@ -39,21 +39,43 @@ def tiny(tmp_path: Path, **changes: Any) -> RunSettings:
     return RunSettings(**values)
 
 
-async def test_a_run_goes_from_progress_to_saved_results(tmp_path: Path) -> None:
-    """At 80x24; the larger size is driven by the tmux test and the results screen's."""
+async def test_a_run_goes_to_saved_results_and_replaces_them_only_after_asking(
+    tmp_path: Path,
+) -> None:
+    """At 80x24 (the larger size is driven by the tmux test and the results screen's): a
+    run, then a second run into the same file, which asks before replacing it."""
     size = (80, 24)
-    app = create_app(settings=tiny(tmp_path))
+    settings = tiny(tmp_path)
+    app = create_app(settings=settings)
     output = tmp_path / "results.json"
     async with app.run_test(size=size) as pilot:
-        assert app.start_run(tiny(tmp_path), output)
+        assert app.start_run(settings, output)
         assert isinstance(app.screen, ProgressScreen)  # pushed at once; a tiny run is brief
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
         await pilot.pause(0.5)
-        assert app.screen.document["status"] == "complete"
+        first = app.screen
+        assert first.document["status"] == "complete"
         assert app.current_run is not None and not app.current_run._process.is_alive()
-    document = load_document(output)
-    assert document["status"] == "complete" and len(document["measurements"]) == 2 * 4 * 6
-    assert list((tmp_path / "work").iterdir()) == []
+        document = load_document(output)
+        assert document["status"] == "complete" and len(document["measurements"]) == 2 * 4 * 6
+        assert list((tmp_path / "work").iterdir()) == []
+
+        before, run = output.read_bytes(), app.current_run
+        assert not app.start_run(settings, output)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep it
+        await pilot.pause()
+        assert app.current_run is run and output.read_bytes() == before
+        app.start_run(settings, output)
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen is not first
+        )
+        await pilot.pause(0.5)
+        assert app.current_run is not run
+    assert load_document(output)["status"] == "complete"
 
 
 async def test_stores_of_a_container_and_an_encoding_run_in_the_app(tmp_path: Path) -> None:
@@ -140,19 +162,6 @@ async def test_ctrl_q_during_a_run_asks_then_stops_saves_and_quits(tmp_path: Pat
     assert list((tmp_path / "work").iterdir()) == []
 
 
-async def test_a_refused_start_is_a_dialog_in_words(tmp_path: Path) -> None:
-    (tmp_path / "a-file").write_text("x")
-    app = create_app(settings=tiny(tmp_path))
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert not app.start_run(tiny(tmp_path), tmp_path / "a-file" / "r.json")
-        await pilot.pause()
-        assert isinstance(app.screen, ErrorDialog)
-        assert "a-file" in app.screen.message
-        await pilot.press("escape")
-        assert not isinstance(app.screen, ErrorDialog)
-        assert app.current_run is None
-
-
 async def test_opening_a_results_file_starts_on_its_results(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     save_document(make_document(), path)
@@ -173,29 +182,6 @@ async def test_a_corrupt_results_file_is_explained(tmp_path: Path) -> None:
         assert isinstance(app.screen, ErrorDialog)
         assert "bad.json" in app.screen.message
     assert path.read_text() == '{"schema": "imgbench.results/1", '
-
-
-@pytest.mark.parametrize("size", SIZES)
-async def test_help_lists_a_key_for_every_screen(size: tuple[int, int]) -> None:
-    app = create_app()
-    async with app.run_test(size=size) as pilot:
-        await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one("DataTable")
-        rows = [tuple(table.get_row_at(i)) for i in range(table.row_count)]
-        screens = {row[0] for row in rows}
-        assert {"everywhere", "setup", "progress", "results"} <= screens
-        assert ("everywhere", "ctrl+q", "Quit") in rows
-        assert ("results", "l", "Log / Linear") in rows  # one row per key
-        await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
-
-
-async def test_help_is_in_the_command_palette() -> None:
-    app = create_app()
-    async with app.run_test(size=(80, 24)):
-        titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert "Help: every key" in titles
 
 
 def test_words_for_tasks_and_eta() -> None:
@@ -275,53 +261,75 @@ def _status(app: ImgbenchApp) -> str:
     return str(screen.query_one("#data-status", Static).content)
 
 
-async def test_the_open_dialog_explains_a_path_it_cannot_expand() -> None:
-    from imgbench.tui.dialogs import PathDialog
-
-    app = create_app()
+async def test_refused_starts_the_open_dialog_and_help(tmp_path: Path) -> None:
+    """Without a run: refusals in words, a path the dialog cannot expand, help at two sizes."""
+    app = create_app(settings=tiny(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        dialog = PathDialog("Open a results file", must_exist=True)
-        app.push_screen(dialog)
         await pilot.pause()
-        await pilot.press("~", "r", "enter")
-        await pilot.pause()
-        assert app.screen is dialog  # still asking, never a crash
-        problem = str(dialog.query_one("#problem").render())
-        assert "no user 'r'" in problem
+        await check_a_refused_start_is_a_dialog_in_words(pilot, tmp_path)
+        await check_a_file_that_is_not_imgbenchs_is_never_replaced(pilot, tmp_path)
+        await check_the_open_dialog_explains_a_path_it_cannot_expand(pilot)
+        for size in SIZES:
+            await pilot.resize_terminal(*size)
+            await check_help_lists_a_key_for_every_screen(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Help: every key" in titles  # help is in the command palette
 
 
-async def test_an_earlier_results_file_is_replaced_only_after_asking(tmp_path: Path) -> None:
-    settings = tiny(tmp_path)
-    output = tmp_path / "earlier.json"
-    save_document(make_document(), output)
-    before = output.read_bytes()
-    app = create_app(settings=settings)
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert not app.start_run(settings, output)
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")  # keep it
-        await pilot.pause()
-        assert app.current_run is None and output.read_bytes() == before
-        app.start_run(settings, output)
-        await pilot.pause()
-        await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
-        await pilot.pause(0.5)
-    assert load_document(output)["status"] == "complete"
+async def check_a_refused_start_is_a_dialog_in_words(pilot: Any, tmp_path: Path) -> None:
+    app = pilot.app
+    (tmp_path / "a-file").write_text("x")
+    assert not app.start_run(tiny(tmp_path), tmp_path / "a-file" / "r.json")
+    await pilot.pause()
+    assert isinstance(app.screen, ErrorDialog)
+    assert "a-file" in app.screen.message
+    await pilot.press("escape")
+    assert not isinstance(app.screen, ErrorDialog)
+    assert app.current_run is None
 
 
-async def test_a_file_that_is_not_imgbenchs_is_never_replaced(tmp_path: Path) -> None:
-    settings = tiny(tmp_path)
+async def check_a_file_that_is_not_imgbenchs_is_never_replaced(pilot: Any, tmp_path: Path) -> None:
+    app = pilot.app
     notes = tmp_path / "notes.json"
     notes.write_text("mine")
-    app = create_app(settings=settings)
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert not app.start_run(settings, notes)
-        await pilot.pause()
-        assert isinstance(app.screen, ErrorDialog)
-        assert "not an imgbench results file" in app.screen.message
+    assert not app.start_run(tiny(tmp_path), notes)
+    await pilot.pause()
+    assert isinstance(app.screen, ErrorDialog)
+    assert "not an imgbench results file" in app.screen.message
     assert notes.read_text() == "mine"
+    await pilot.press("escape")
+    await pilot.pause()
+
+
+async def check_the_open_dialog_explains_a_path_it_cannot_expand(pilot: Any) -> None:
+    from imgbench.tui.open_dialog import OpenDialog
+
+    app = pilot.app
+    dialog = OpenDialog("Open a results file")
+    app.push_screen(dialog)
+    await pilot.pause()
+    await pilot.press("~", "r", "enter")
+    await pilot.pause()
+    assert app.screen is dialog  # still asking, never a crash
+    problem = str(dialog.query_one("#problem").render())
+    assert "no user 'r'" in problem
+    await pilot.press("escape")
+    await pilot.pause()
+    assert app.screen is not dialog
+
+
+async def check_help_lists_a_key_for_every_screen(pilot: Any) -> None:
+    app = pilot.app
+    await pilot.press("f1")
+    assert isinstance(app.screen, HelpScreen)
+    table = app.screen.query_one("DataTable")
+    rows = [tuple(table.get_row_at(i)) for i in range(table.row_count)]
+    screens = {row[0] for row in rows}
+    assert {"everywhere", "setup", "progress", "results"} <= screens
+    assert ("everywhere", "ctrl+q", "Quit") in rows
+    assert ("results", "l", "Log / Linear") in rows  # one row per key
+    await pilot.press("escape")
+    assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_the_palettes_screenshot_saves_here_when_there_is_no_downloads_folder(

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cifar_fixtures import write_cifar10_folder
-from imgbench.core.results import load_document
+from imgbench.core.results import load_document, save_document
+from result_docs import make_document
 
 TINY = ["--count", "30", "--cutoffs", "10,30", "--repeats", "1", "--warmup", "0", "-k", "5"]
 
@@ -44,6 +46,7 @@ def test_run_on_synthetic_data_then_show_and_compare(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "synthetic" in result.stderr and "saved to" in result.stderr
+    assert "estimated time: about " in result.stderr  # said before the first task
     document = load_document(tmp_path / "a.json")
     assert document["status"] == "complete" and document["dataset"]["count"] == 30
     assert len(document["measurements"]) == 2 * 4 * 6
@@ -185,7 +188,7 @@ def test_a_folder_without_images_or_a_bad_size_is_refused_in_one_line(tmp_path: 
     (tmp_path / "texts" / "a.txt").write_text("x")
     refused = imgbench("run", "--data", str(tmp_path / "texts"), *TINY, cwd=tmp_path)
     assert_one_line_refusal(refused, "no images", "a.txt")
-    for size in ("20", "0x5", "axb"):
+    for size in ("0x5", "axb", "20x"):
         bad = imgbench("run", "--data", "synthetic", "--resize", size, *TINY, cwd=tmp_path)
         assert_one_line_refusal(bad, "--resize")
     assert not list(tmp_path.glob("*.json"))
@@ -204,7 +207,11 @@ def test_a_folder_where_nothing_can_be_read_exits_2_and_names_the_files(tmp_path
     ("flag", "words"),
     [
         (["--repeats", "abc"], "expected a whole number, got 'abc'"),
-        (["--cutoffs", ",,,"], "expected numbers separated by commas"),
+        (["--cutoffs", ",,,"], "expected whole numbers separated by commas"),
+        (["--png-compress-level", "10"], "a zlib level from 0 to 9"),
+        (["--seed", "-1"], "must be at least 0"),
+        (["--warmup", "-1"], "must be at least 0"),
+        (["--budget", "0"], "seconds above 0"),
         (["--hdf5-chunk-rows", "10**12"], "expected a whole number"),
     ],
 )
@@ -218,3 +225,135 @@ def test_a_malformed_number_is_one_plain_line(
     assert ended.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and "_positive" not in lines[0]
+    assert "<lambda>" not in lines[0] and "parse_" not in lines[0]
+
+
+def test_the_parser_builds_without_loading_the_heavy_libraries() -> None:
+    """``imgbench --help`` must answer at once: nothing heavy loads to build the parser."""
+    check = (
+        "import sys\n"
+        "from imgbench.tui.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "heavy = ('numpy', 'h5py', 'plotext', 'textual', 'PIL', 'lmdb', 'jsonschema')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"building the parser loads {result.stdout.strip()}"
+
+
+def test_the_heavy_check_sees_a_heavy_import() -> None:
+    """The check above can fail: importing the engine does load numpy."""
+    check = "import sys, imgbench.core.engine; print('numpy' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "True", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["show"], ["imgbench show:", "give a results file", "imgbench show imgbench-results"]),
+        (["compare"], ["imgbench compare:", "two results files", "baseline first"]),
+        (["compare", "a.json"], ["imgbench compare:", "imgbench compare before.json after"]),
+        (["report"], ["imgbench report:", "give a results file"]),
+        (["fetch"], ["imgbench fetch:", "cifar10 or cifar100"]),
+    ],
+)
+def test_a_missing_file_says_what_to_type(
+    args: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imgbench.tui.cli import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(args)
+    assert ended.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "required" not in lines[0]
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "names"),
+    [("show", ["FILE"]), ("report", ["FILE"]), ("compare", ["A", "B"])],
+)
+def test_positional_arguments_are_named_and_explained(command: str, names: list[str]) -> None:
+    from imgbench.tui.cli import build_parser
+
+    helps = _subcommands(build_parser())[command].format_help()
+    positional = helps.split("positional arguments:")[1].split("options:")[0]
+    explained = dict(
+        line.split(maxsplit=1) for line in positional.strip().splitlines() if line.strip()
+    )
+    assert sorted(explained) == sorted(names)
+    assert all(len(words) > 10 for words in explained.values()), explained
+    assert "results file" in positional
+
+
+def test_the_top_help_lists_every_command_with_its_purpose() -> None:
+    from imgbench.tui.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    assert sorted(_subcommands(parser)) == sorted(COMMANDS)
+    text = parser.format_help()
+    for command in COMMANDS:
+        line = next(line for line in text.splitlines() if line.strip().startswith(command + " "))
+        assert len(line.split(maxsplit=1)[1]) > 10, line
+
+
+def test_the_report_formats_match_the_report_writer() -> None:
+    from imgbench.tui.cli import REPORT_FORMATS
+    from imgbench.tui.report_files import FORMATS
+
+    assert tuple(REPORT_FORMATS) == tuple(FORMATS)
+
+
+def _subcommands(parser: Any) -> dict[str, Any]:
+    import argparse
+
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_compare_says_the_values_that_differ_not_what_was_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both runs loaded the synthetic set (one asked "auto", one "synthetic"): no data
+    difference; the backend options that differ are named with both values."""
+    from imgbench.tui.cli import main
+
+    options = {"png": {"compress_level": 9}, "hdf5": {"gzip_level": 7}}
+    a = make_document(settings={"data": "auto"})
+    b = make_document(settings={"data": "synthetic", "backend_options": options})
+    save_document(a, tmp_path / "a.json")
+    save_document(b, tmp_path / "b.json")
+    assert main(["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "backend_options.png.compress_level: A default, B 9" in out
+    assert "backend_options.hdf5.gzip_level: A 4 (default), B 7" in out
+    assert "data:" not in out and "{…}" not in out
+
+
+def test_the_quick_preset_fits_its_minute_to_a_folder_of_photos(tmp_path: Path) -> None:
+    """Large images and no cutoffs given: the quick preset's counts are cut to keep its
+    promise; the same flags with cutoffs given are kept as typed."""
+    from PIL import Image
+
+    from imgbench.core.settings import preset
+    from imgbench.tui.cli import build_parser, pixel_bytes_before_loading, settings_from_args
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        Image.new("RGB", (640, 480), (i, 50, 90)).save(photos / f"p{i}.jpg")
+    settings = settings_from_args(build_parser().parse_args(["run", "--data", str(photos)]))
+    assert pixel_bytes_before_loading(settings, look_in_folder=True) == 640 * 480 * 3
+    assert pixel_bytes_before_loading(settings, look_in_folder=False) is None
+    gone = settings_from_args(build_parser().parse_args(["run", "--data", str(tmp_path / "x")]))
+    assert pixel_bytes_before_loading(gone, look_in_folder=True) is None  # the run says why
+    assert max(preset("quick").cutoffs) == 1000  # what the fitting has to cut

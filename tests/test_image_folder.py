@@ -19,7 +19,11 @@ from PIL import Image
 
 from imgbench.core import decode_workers, image_folder
 from imgbench.core.errors import DataError
-from imgbench.core.image_folder import load_image_folder, scan_image_folder
+from imgbench.core.image_folder import (
+    check_image_folder,
+    load_image_folder,
+    scan_image_folder,
+)
 from imgbench.core.images import ImageList
 
 RNG = np.random.default_rng(7)
@@ -210,6 +214,40 @@ def test_bad_files_among_good_ones_are_skipped_with_their_reasons(tmp_path: Path
     assert details["files_unreadable"] == 3
     assert details["skipped_examples"][0] == "readme.md: not an image file (.md)"
     json.dumps(details)
+
+
+def bad_and_good_files(folder: Path) -> None:
+    """Three good images (one with bytes after its end), and files the load skips."""
+    save(folder / "0.png", pixels(6, 7))
+    save(folder / "1.webp", pixels(5, 4), lossless=True)
+    tail = save(folder / "2.jpg", pixels(8, 8), quality=90)
+    tail.write_bytes(tail.read_bytes() + b"camera trailer")  # whole, though not at its end
+    whole = save(folder / "photo.jpg", pixels(64, 64), quality=90).read_bytes()
+    (folder / "photo.jpg").write_bytes(whole[:-2])  # only its end marker cut off
+    png = save(folder / "cut.png", pixels(30, 30)).read_bytes()
+    (folder / "cut.png").write_bytes(png[: len(png) // 2])
+    (folder / "empty.jpg").write_bytes(b"")
+
+
+def test_the_check_finds_the_files_the_load_skips(tmp_path: Path) -> None:
+    bad_and_good_files(tmp_path)
+    check = check_image_folder(tmp_path)
+    loaded = load_image_folder(tmp_path, workers=1)
+    assert check is not None
+    assert check.scan.count == 6
+    assert check.count == len(loaded.dataset) == 3
+    assert [item.name for item in check.unreadable] == ["cut.png", "empty.jpg", "photo.jpg"]
+    assert dict(check.unreadable) == {
+        name: reason for name, reason in loaded.skipped if name in dict(check.unreadable)
+    }
+    assert check.pixels == 6 * 7 + 5 * 4 + 8 * 8
+    assert check.pixel_bytes() == round(3 * check.pixels / 3)
+    assert check.pixel_bytes(resize=(10, 20)) == 600
+
+
+def test_the_check_gives_up_when_told(tmp_path: Path) -> None:
+    bad_and_good_files(tmp_path)
+    assert check_image_folder(tmp_path, stop=lambda: True) is None
 
 
 def test_an_image_over_pillows_bomb_limit_is_skipped(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ from textual.widgets import Button, Checkbox, Input
 
 from imgbench.core import discovery
 from imgbench.core.fetch import DOWNLOADS, Download
+from imgbench.core.image_folder import load_image_folder
+from imgbench.core.run_estimate import estimated_seconds
+from imgbench.core.settings import PRESET_PROMISE_S, preset
 from imgbench.tui import setup_screen
 from imgbench.tui.fetch_screen import FetchScreen
 from pilot_waits import wait_for
@@ -61,7 +65,7 @@ async def test_an_image_folder_is_described_and_can_be_resized(place: Path, tmp_
         assert "image folder: 6 images in 2 classes" in status
         assert "1 other file skipped: ants/list.csv" in status
         assert not disabled(app, "#resize") and not disabled(app, "#keep-grey")
-        assert "checked once the images are loaded" in text_of(app, "#workdir-space")
+        assert "this plan needs about" in text_of(app, "#workdir-space")  # declared sizes
         settings, problems = screen_of(app).settings_from_form()
         assert problems == [] and settings is not None
         assert settings.data == str(folder) and settings.resize is None
@@ -87,6 +91,50 @@ async def test_an_image_folder_is_described_and_can_be_resized(place: Path, tmp_
         settings, problems = screen_of(app).settings_from_form()
         assert settings is not None and settings.resize is None and not settings.keep_grey
         assert not invalid(app, "resize")
+
+
+def big_photos(folder: Path, count: int = 4) -> Path:
+    """Photo-sized JPEGs (far more bytes than CIFAR's), and one cut short."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    for i in range(count):
+        pixels = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{i}.jpg", quality=80)
+    whole = (folder / "0.jpg").read_bytes()
+    (folder / "broken.jpg").write_bytes(whole[: len(whole) // 2])
+    return folder
+
+
+async def test_a_folder_shows_the_count_the_run_uses_and_quick_fits_its_images(
+    place: Path, tmp_path: Path
+) -> None:
+    folder = big_photos(tmp_path / "photos")
+    app, _, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.query_one("#data-why").display  # "default: no CIFAR data ..."
+        set_value(app, "data", str(folder))
+        await settle(pilot, data=True)
+        status = text_of(app, "#data-status")
+        assert "image folder: 4 images, no class sub-folders" in status
+        assert "1 unreadable file skipped: broken.jpg" in status
+        assert not screen.query_one("#data-why").display  # it was about the old data
+        assert len(load_image_folder(folder, workers=1).dataset) == 4  # as the run loads it
+        set_value(app, "cutoffs", "10,100,1000")  # quick's own plan: far from a minute here
+        set_value(app, "count", "1000")
+        await settle(pilot)
+        unfitted = text_of(app, "#summary")
+        assert re.search(r"; about \d+ min\. F5 runs it", unfitted), unfitted
+
+        await pilot.press("escape", "f3")
+        await settle(pilot)
+        settings, problems = screen.settings_from_form()
+        assert problems == [] and settings is not None
+        assert max(settings.cutoffs) < max(preset("quick").cutoffs)
+        assert estimated_seconds(settings, 300 * 400 * 3) <= PRESET_PROMISE_S["quick"]
+        assert re.search(r"; about \d+ (s|min)\. F5 runs it", text_of(app, "#summary"))
+        assert screen.query_one("#preset-quick").has_class("-active")
 
 
 async def test_a_folder_without_images_is_explained(place: Path, tmp_path: Path) -> None:

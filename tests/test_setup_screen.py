@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import tempfile
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,27 +15,29 @@ import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static
+from textual.widgets._footer import FooterKey
 
 from cifar_fixtures import write_archive, write_cifar10_folder
 from imgbench.core import data_source
 from imgbench.core.engine import SettingsError
-from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings
-from imgbench.tui import setup_screen
+from imgbench.core.settings import EXPERIMENTS, PRESETS, RunSettings, preset
+from imgbench.tui import setup_form, setup_screen
 from imgbench.tui.app import ImgbenchApp, create_app
-from imgbench.tui.dialogs import ErrorDialog, PathDialog
-from imgbench.tui.setup_screen import (
+from imgbench.tui.dialogs import ErrorDialog
+from imgbench.tui.open_dialog import OpenDialog
+from imgbench.tui.paths import expand_path
+from imgbench.tui.setup_data import data_verdict
+from imgbench.tui.setup_form import (
     SAMPLING_FIELDS,
     FormState,
-    SetupScreen,
     blocked_summary,
-    data_verdict,
-    expand_path,
     parse_cutoffs,
-    parse_data,
     parse_size,
-    parse_whole,
     read_form,
 )
+from imgbench.tui.setup_plan import ready_summary
+from imgbench.tui.setup_screen import SetupScreen
+from imgbench.tui.value_parsers import parse_data, parse_whole
 from pilot_waits import wait_for
 
 SMALL, LARGE = (80, 24), (160, 48)
@@ -598,14 +602,14 @@ async def test_letters_type_in_fields_and_act_outside_them(place: Path) -> None:
         screen.query_one("#output", Input).focus()
         await pilot.press("end", "r", "o")
         assert value_of(app, "output").endswith(".jsonro")
-        assert started.calls == [] and not isinstance(app.screen, PathDialog)
+        assert started.calls == [] and not isinstance(app.screen, OpenDialog)
         await pilot.press("backspace", "backspace", "ctrl+r")
         assert len(started.calls) == 1
         await pilot.press("escape", "r")
         assert len(started.calls) == 2
         await pilot.press("o")
         await pilot.pause()
-        assert isinstance(app.screen, PathDialog)
+        assert isinstance(app.screen, OpenDialog)
         results = place / "old.json"
         results.write_text("{}")
         app.screen.query_one("#path", Input).value = str(results)
@@ -615,7 +619,7 @@ async def test_letters_type_in_fields_and_act_outside_them(place: Path) -> None:
         screen.query_one("#cutoffs", Input).focus()
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert isinstance(app.screen, PathDialog)
+        assert isinstance(app.screen, OpenDialog)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and opened.calls == [(results,)]
@@ -635,6 +639,28 @@ async def test_coming_back_never_reuses_a_results_name_that_now_exists(place: Pa
         await settle(pilot)
         second = value_of(app, "output")
         assert second != first and not (place / second).exists()
+
+
+async def test_the_results_file_is_named_when_f5_starts_the_run(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [datetime(2030, 1, 2, 3, 4, 5)]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Clock:
+            return cast(Clock, clock[0])
+
+    monkeypatch.setattr(setup_form, "datetime", Clock)
+    app, started, _ = recording_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert value_of(app, "output") == "imgbench-results-20300102-030405.json"
+        clock[0] = datetime(2030, 1, 2, 3, 9, 0)  # the form was filled in for five minutes
+        await pilot.press("f5")
+        await pilot.pause()
+        assert started.calls[0][1] == Path("imgbench-results-20300102-030900.json")
+        assert value_of(app, "output") == "imgbench-results-20300102-030900.json"
 
 
 # -- layout ----------------------------------------------------------------------------------------
@@ -678,7 +704,25 @@ async def test_nothing_spills_or_overlaps_at_80x24(place: Path) -> None:
         assert screen.has_class("-narrow")
         app.save_screenshot(filename="setup-80x24.svg", path=str(place.parent))
         assert screen.query_one("#setup-form").max_scroll_y > 0  # it scrolls, nothing cut off
+        assert_footer_fits(app, SMALL[0])
         await assert_whole_form_fits(pilot, screen, SMALL[0])
+
+
+def assert_footer_fits(app: ImgbenchApp, width: int) -> None:
+    """Every key the footer shows is drawn with its words, Help among them; the line above
+    the form names the same keys (the F-keys) the footer and the buttons show."""
+    strips = app.screen._compositor.render_strips(size=app.size)
+    line = "".join(segment.text for segment in strips[-1])
+    keys = list(app.screen.query(FooterKey))
+    assert keys and "f1 Help" in line
+    for key in keys:
+        assert key.region.right <= width, key
+        if key.has_class("-grouped"):  # the presets: their keys, then one label
+            assert f"{key.key_display} " in line and "presets" in line
+        else:
+            assert key.description and f"{key.key_display} {key.description}" in line
+    hint = text_of(app, "#keys-hint")
+    assert "F5" in hint and "F2" in hint and "F8" in hint
 
 
 async def test_two_columns_on_a_large_terminal(place: Path) -> None:
@@ -692,3 +736,11 @@ async def test_two_columns_on_a_large_terminal(place: Path) -> None:
         assert screen.query_one("#setup-form").max_scroll_y == 0
         assert_fits(screen, LARGE[0])
         app.save_screenshot(filename="setup-160x48.svg", path=str(place.parent))
+
+
+def test_the_summary_says_the_time_and_warns_of_a_long_run() -> None:
+    quick = ready_summary(preset("quick"), 32 * 32 * 3)
+    assert re.search(r"\), 3 repeats each; about \d+ s\. F5 runs it\.$", quick), quick
+    photos = ready_summary(preset("classic"), 500 * 375 * 3)
+    assert re.search(r"; about [\d.]+ h - consider fewer cutoffs or stores\.", photos), photos
+    assert "estimated once the data is checked" in ready_summary(preset("quick"), None)

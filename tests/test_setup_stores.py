@@ -80,9 +80,12 @@ def test_typed_stores_are_read_in_their_one_spelling() -> None:
 
 def test_the_help_lists_the_formats_preset_and_the_store_keys() -> None:
     rows = key_rows([("setup", SetupScreen)])
-    assert ("setup", "f6, 4", "Formats preset") in rows
-    assert ("setup", "a", "Add the store picked") in rows
-    assert ("setup", "s", "Go to the stores") in rows
+    assert rows[0][0] == "setup"
+    pairs = {(keys, what) for _, keys, what in rows}
+    assert ("f6, 4", "Formats preset") in pairs
+    assert ("a", "Add the store picked") in pairs
+    assert ("s", "Go to the stores") in pairs
+    assert ("f8, d", "Download") in pairs  # the footer's key is in the help too
 
 
 # -- picking by keys ---------------------------------------------------------------------------

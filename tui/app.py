@@ -245,6 +245,16 @@ class ImgbenchApp(App[None]):
 
         self.push_screen(ResultsScreen(document, path, other))
 
+    def new_run(self, settings: RunSettings | None = None) -> None:
+        """Back to the setup from the results on top of it; with ``settings`` (a results
+        file's), the form starts afresh from them, else it stays as it was."""
+        from .setup_screen import SetupScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, SetupScreen):
+            self.pop_screen()
+        if settings is not None and isinstance(self.screen, SetupScreen):
+            self.switch_screen(SetupScreen(settings))
+
     def open_results(self, path: Path) -> None:
         """Load a results file and show it; a bad file is explained, never changed."""
         try:
@@ -269,10 +279,10 @@ class ImgbenchApp(App[None]):
         self.deliver_screenshot(filename, path or str(Path.cwd()))
 
     def action_help(self) -> None:
-        from .help_screen import HelpScreen
+        from .help_screen import HelpScreen, screen_owners
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen([("everywhere", type(self)), *screen_owners()]))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -8,67 +8,55 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
+# Only light modules here: ``imgbench --help`` and ``imgbench run --help`` answer before
+# numpy, h5py, rich's progress bars, plotext or Textual load; each command imports what
+# it needs when it runs.
 from imgbench.core import __version__
-from imgbench.core.backends.names import CONTAINERS, INSTALL_LINE, missing_library, parse_store
-from imgbench.core.codecs import ACCEPTED
-from imgbench.core.discovery import discover_data
-from imgbench.core.engine import LOAD_TASK, BenchmarkRun, cleaned_note, skipped_files_note
+from imgbench.core.backends.names import CONTAINERS, INSTALL_LINE, parse_store
+from imgbench.core.codecs.names import ACCEPTED
 from imgbench.core.errors import ImgbenchError
-from imgbench.core.events import DataLoading, DatasetLoaded, RunFinished, TaskFailed, TaskStarted
-from imgbench.core.events import Progress as ProgressEvent
-from imgbench.core.results import (
-    check_output_path,
-    compare_documents,
-    load_document,
-    save_document_safely,
-)
-from imgbench.core.scratch import remove_stale_scratch, stale_scratch
+from imgbench.core.results_schema import PRIORITIES
 from imgbench.core.settings import (
     EXPERIMENTS,
+    PRESET_PROMISE_S,
     PRESETS,
     RunSettings,
     preset,
     unavailable_stores,
 )
-from imgbench.core.verdict import PRIORITIES
 
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from .fetch_cli import add_fetch_command
-from .report import (
-    describe_size,
-    render_comparison,
-    render_document,
-    render_summary,
-)
-from .report_files import (
-    FORMATS,
-    check_report_path,
-    default_report_path,
-    format_for,
-    report_text,
-    write_report,
-)
-from .saving import data_path_of, fallback_folders
 from .source_words import SOURCE_NAMES
 from .stopping import StopFlag
+from .value_parsers import (
+    argument_type,
+    names_parser,
+    parse_compress_level,
+    parse_image_size,
+    parse_loader_workers,
+    parse_numbers,
+    parse_positive,
+    parse_seconds,
+    parse_usable_stores,
+    parse_whole,
+    parse_wxh,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from imgbench.core.engine import BenchmarkRun
+
+#: ``imgbench report --format``: the same as report_files.FORMATS (a test keeps them
+#: equal), written here because report_files loads the charts.
+REPORT_FORMATS = ("md", "html")
 
 
 class BadInput(Exception):
@@ -76,9 +64,16 @@ class BadInput(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad flag gets one line on stderr (and exit code 2), not the usage."""
+    """argparse, but a bad flag gets one line on stderr (and exit code 2), not the usage;
+    a missing argument gets ``missing``, the line that says what to type."""
+
+    def __init__(self, *args: Any, missing: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.missing = missing
 
     def error(self, message: str) -> Any:
+        if self.missing and message.startswith("the following arguments are required"):
+            self.exit(EXIT_BAD_INPUT, f"{self.prog}: {self.missing}\n")
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
@@ -109,6 +104,8 @@ def opens_the_app(arguments: list[str]) -> bool:
 
 def command_app(document_path: Path | None) -> int:
     """The Textual app, on the quick preset (a first look takes seconds), or on a results file."""
+    from imgbench.core.results import load_document
+
     from .app import create_app
 
     if document_path is not None:
@@ -118,7 +115,11 @@ def command_app(document_path: Path | None) -> int:
     return app.return_code or EXIT_OK
 
 
+RESULTS_FILE_HELP = "a results file written by imgbench run"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """Every command and flag; builds from light modules only (see the imports)."""
     parser = OneLineParser(
         prog="imgbench",
         description="How should I store my images? PNG files, LMDB or HDF5, measured here. "
@@ -130,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser(
         "show",
         help="the verdict, a summary and every table of a results file (charts with --charts)",
+        description="Show a results file: the verdict, a summary and every table.",
+        missing="give a results file, e.g. imgbench show imgbench-results.json",
     )
-    show.add_argument("file", type=Path)
+    show.add_argument("file", type=Path, metavar="FILE", help=RESULTS_FILE_HELP)
     show.add_argument("--charts", action="store_true", help="draw the charts too, after the tables")
     scale = show.add_mutually_exclusive_group()
     scale.add_argument(
@@ -148,9 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_priority(show, "the verdict's priority (default: the run's own)")
     show.set_defaults(handler=command_show)
     _add_report(commands)
-    compare = commands.add_parser("compare", help="ratios between two results files")
-    compare.add_argument("a", type=Path)
-    compare.add_argument("b", type=Path)
+    compare = commands.add_parser(
+        "compare",
+        help="ratios between two results files, and what differs between their runs",
+        description="Compare two runs: B's median time over A's for every measurement both "
+        "made, called faster or slower only beyond the noise, and the settings, data and "
+        "machine that differ.",
+        missing="give two results files, the baseline first, "
+        "e.g. imgbench compare before.json after.json",
+    )
+    compare.add_argument("a", type=Path, metavar="A", help="the baseline run's results file")
+    compare.add_argument("b", type=Path, metavar="B", help="the run compared with it")
     compare.set_defaults(handler=command_compare)
     add_fetch_command(commands)
     clean = commands.add_parser(
@@ -164,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.set_defaults(handler=command_clean)
     return parser
+
+
+POSITIVE = argument_type(parse_positive, "number")
+NOT_NEGATIVE = argument_type(lambda text: parse_whole(text, 0), "number")
 
 
 def _add_run(commands: Any) -> None:
@@ -190,9 +205,15 @@ def _add_run(commands: Any) -> None:
     )
     run.add_argument(
         "--resize",
-        type=_size,
+        type=argument_type(parse_wxh, "WxH"),
         metavar="WxH",
         help="resize every image of a folder to W x H pixels (default: keep each one's size)",
+    )
+    run.add_argument(
+        "--image-size",
+        type=argument_type(parse_image_size, "WxH"),
+        metavar="WxH",
+        help="the synthetic set's image size, W x H pixels (one number: a square) (default 32x32)",
     )
     run.add_argument(
         "--keep-grey",
@@ -200,62 +221,64 @@ def _add_run(commands: Any) -> None:
         default=None,
         help="a folder's grey images stay one channel (default: everything becomes RGB)",
     )
-    run.add_argument(
-        "--count", type=_positive, help="images after tiling (default: largest cutoff)"
-    )
+    run.add_argument("--count", type=POSITIVE, help="images after tiling (default: largest cutoff)")
     run.add_argument(
         "--backends",
         "--stores",
         dest="backends",
-        type=_stores,
+        type=argument_type(parse_usable_stores, "stores"),
         metavar="STORES",
         help="comma list of stores, each a container or container+encoding: containers "
         f"{', '.join(CONTAINERS)}; encodings {ACCEPTED} "
         "(e.g. png,lmdb,lmdb+jpeg90,tar+png,parquet+png,zarr,raw)",
     )
     run.add_argument(
-        "--experiments", type=_names(EXPERIMENTS), help="comma list of " + ",".join(EXPERIMENTS)
+        "--experiments",
+        type=argument_type(names_parser(EXPERIMENTS, "experiment")),
+        help="comma list of " + ",".join(EXPERIMENTS),
     )
-    run.add_argument("--cutoffs", type=_numbers, help="comma list, e.g. 10,100,1000")
     run.add_argument(
-        "--repeats", type=_positive, help="timed samples per measurement, at least (default 3)"
+        "--cutoffs", type=argument_type(parse_numbers), help="comma list, e.g. 10,100,1000"
+    )
+    run.add_argument(
+        "--repeats", type=POSITIVE, help="timed samples per measurement, at least (default 3)"
     )
     run.add_argument(
         "--budget",
-        type=float,
+        type=argument_type(parse_seconds),
         dest="sample_budget_s",
         metavar="SECONDS",
         help="a fast measurement keeps sampling until its samples add up to this (default 0.5)",
     )
     run.add_argument(
-        "--max-samples", type=_positive, help="the most samples one measurement takes (default 30)"
+        "--max-samples", type=POSITIVE, help="the most samples one measurement takes (default 30)"
     )
     run.add_argument(
         "--single-max-n",
-        type=_positive,
+        type=POSITIVE,
         help="store/read single images only at cutoffs up to this n (default 1000): "
         "their cost per image does not change with n",
     )
     run.add_argument(
         "--warmup",
-        type=int,
+        type=NOT_NEGATIVE,
         help="untimed samples first, for reads (and stores up to n=1000) (default 1)",
     )
     run.add_argument(
-        "-k", type=_positive, dest="k", help="random-read and latency-read size (capped at n)"
+        "-k", type=POSITIVE, dest="k", help="random-read and latency-read size (capped at n)"
     )
     run.add_argument(
-        "--batch-size", type=_positive, help="images per batch of an epoch (default 64)"
+        "--batch-size", type=POSITIVE, help="images per batch of an epoch (default 64)"
     )
     run.add_argument(
         "--loader-workers",
-        type=_numbers,
+        type=argument_type(parse_loader_workers),
         metavar="COUNTS",
         help="loader worker processes an epoch sweeps, e.g. 1,2,4 "
         "(default: 1, 2 and this machine's cores)",
     )
     run.add_argument(
-        "--epochs", type=_positive, help="epochs in a row per sample: 1 against 2 (default 2)"
+        "--epochs", type=POSITIVE, help="epochs in a row per sample: 1 against 2 (default 2)"
     )
     run.add_argument("--cache", choices=("warm", "cold"), help="page cache before reads")
     run.add_argument(
@@ -266,19 +289,23 @@ def _add_run(commands: Any) -> None:
         help="nobody syncs to disk (default: every store syncs)",
     )
     run.add_argument("--workdir", type=Path, help="where the scratch folder goes (default: temp)")
-    run.add_argument("--seed", type=int, help="seed of the synthetic set and random reads")
-    run.add_argument("--png-workers", type=_positive, help="PNG encode/decode processes")
-    run.add_argument("--png-compress-level", type=int, help="PNG zlib level 0-9")
+    run.add_argument("--seed", type=NOT_NEGATIVE, help="seed of the synthetic set and random reads")
+    run.add_argument("--png-workers", type=POSITIVE, help="PNG encode/decode processes")
+    run.add_argument(
+        "--png-compress-level",
+        type=argument_type(parse_compress_level, "level"),
+        help="PNG zlib level 0-9 (default: Pillow's, 6)",
+    )
     run.add_argument("--hdf5-compression", choices=("none", "gzip", "lzf"))
-    run.add_argument("--hdf5-chunk-rows", type=_positive, help="images per HDF5 chunk")
+    run.add_argument("--hdf5-chunk-rows", type=POSITIVE, help="images per HDF5 chunk")
     run.add_argument(
-        "--tar-shard-bytes", type=_positive, help="bytes per tar shard (default 100,000,000)"
+        "--tar-shard-bytes", type=POSITIVE, help="bytes per tar shard (default 100,000,000)"
     )
     run.add_argument(
-        "--parquet-row-group-rows", type=_positive, help="images per Parquet row group (1,000)"
+        "--parquet-row-group-rows", type=POSITIVE, help="images per Parquet row group (1,000)"
     )
     run.add_argument(
-        "--zarr-shard-images", type=_positive, help="images per Zarr shard (default 1,000)"
+        "--zarr-shard-images", type=POSITIVE, help="images per Zarr shard (default 1,000)"
     )
     _add_priority(
         run,
@@ -311,11 +338,12 @@ def _add_report(commands: Any) -> None:
         "the warnings of a results file, as Markdown (pastes into a GitHub issue or pull "
         "request) or as one self-contained HTML file with charts (charts need matplotlib: "
         'pip install "imgbench[report]").',
+        missing="give a results file, e.g. imgbench report imgbench-results.json",
     )
-    report.add_argument("file", type=Path, help="a results file")
+    report.add_argument("file", type=Path, metavar="FILE", help=RESULTS_FILE_HELP)
     report.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=REPORT_FORMATS,
         help="md or html (default: from the suffix of --output, else md)",
     )
     report.add_argument(
@@ -354,6 +382,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "durable",
             "seed",
             "resize",
+            "image_size",
             "keep_grey",
             "sample_budget_s",
             "max_samples",
@@ -387,9 +416,27 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from imgbench.core.engine import LOAD_TASK, BenchmarkRun, cleaned_note
+    from imgbench.core.results import check_output_path, save_document_safely
+    from imgbench.core.run_estimate import fit_to_time
+
+    from .estimate_words import estimate_words
+    from .report import render_summary
+    from .saving import data_path_of, fallback_folders
+
     settings = settings_from_args(args)
     output = args.output or Path(f"imgbench-results-{datetime.now():%Y%m%d-%H%M%S}.json")
     check_output_path(output, force=args.force, data_path=data_path_of(settings))
+    promise = PRESET_PROMISE_S.get(args.preset)
+    fit = promise is not None and args.cutoffs is None and args.count is None
+    pixel_bytes = pixel_bytes_before_loading(settings, look_in_folder=fit)
+    if fit and promise is not None and pixel_bytes is not None:
+        settings = fit_to_time(settings, promise, pixel_bytes)
     console = Console(stderr=True)
     run = BenchmarkRun(settings, output=output)
     stop = StopFlag().install()  # from here on, a signal stops the run and keeps its results
@@ -397,6 +444,8 @@ def command_run(args: argparse.Namespace) -> int:
     for note in cleaned_note(run.cleaned):
         console.print(f"[yellow]{escape(note)}[/]")
     console.print(f"[bold]imgbench {__version__}[/] · data: {describe_data(settings)}")
+    if pixel_bytes is not None:
+        console.print(f"estimated time: {estimate_words(settings, pixel_bytes)}")
     if args.backends is None:
         left_out = unavailable_stores(PRESETS[args.preset].backends)
         if left_out:
@@ -404,7 +453,7 @@ def command_run(args: argparse.Namespace) -> int:
                 f"[yellow]Left out of the {args.preset} preset, their library is missing: "
                 f"{', '.join(left_out)} ({escape(INSTALL_LINE)})[/]"
             )
-    follow_with_progress(run, console, stop)
+    follow_with_progress(run, console, stop, estimate_once_loaded=pixel_bytes is None)
     document = run.document()
     failures: list[str] = []
     saved = save_document_safely(document, output, fallback_folders(settings), reasons=failures)
@@ -429,6 +478,34 @@ def command_run(args: argparse.Namespace) -> int:
     return EXIT_OK if status == "complete" and not document["errors"] else EXIT_FAILED
 
 
+def pixel_bytes_before_loading(settings: RunSettings, *, look_in_folder: bool) -> int | None:
+    """One image's bytes when known before the run loads its data: from the settings for
+    the synthetic set and CIFAR, from the files' headers for a folder when asked (a preset
+    that promises a time needs them). None when unknown, or when the data cannot be read
+    (the run then says why, in its own words)."""
+    from imgbench.core.data_source import pixel_bytes_for, resolve_source
+    from imgbench.core.errors import ImgbenchError
+    from imgbench.core.image_folder import check_image_folder
+
+    try:
+        source, path = resolve_source(settings)
+        known = pixel_bytes_for(source, settings)
+        if known is not None or source != "folder" or path is None or not look_in_folder:
+            return known
+        check = check_image_folder(path)
+    except (ImgbenchError, OSError):
+        return None
+    return check.pixel_bytes() if check is not None else None
+
+
+def loaded_pixel_bytes(dataset: dict[str, Any]) -> int | None:
+    """One loaded image's mean bytes, from the results' dataset section."""
+    count, size = dataset.get("count"), dataset.get("bytes")
+    if isinstance(count, int) and isinstance(size, int) and count > 0:
+        return size // count
+    return None
+
+
 def warning_counts(document: dict[str, Any]) -> dict[str, int]:
     """How many measurements carry each kind of warning."""
     counts: dict[str, int] = {}
@@ -440,6 +517,8 @@ def warning_counts(document: dict[str, Any]) -> dict[str, int]:
 
 def describe_data(settings: RunSettings) -> str:
     """Which data the run uses, always said out loud."""
+    from imgbench.core.discovery import discover_data
+
     if settings.data == "synthetic":
         h, w = settings.image_size
         return f"the built-in synthetic set ({h}x{w}x3)"
@@ -452,9 +531,26 @@ def describe_data(settings: RunSettings) -> str:
     return f"the built-in synthetic set (no CIFAR data in {places})"
 
 
-def follow_with_progress(run: BenchmarkRun, console: Console, stop: StopFlag) -> None:
+def follow_with_progress(
+    run: BenchmarkRun, console: Console, stop: StopFlag, *, estimate_once_loaded: bool = False
+) -> None:
     """Show the run's progress until it ends; a stop signal (ctrl+c, hang-up, SIGTERM)
-    cancels it, and the run's results say ``interrupted``."""
+    cancels it, and the run's results say ``interrupted``. ``estimate_once_loaded``: the
+    run's estimated time is said when its images are loaded (a folder's sizes are known
+    only then)."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from imgbench.core.events import DatasetLoaded
+
+    from .estimate_words import estimate_words
+
     columns = (
         BarColumn(bar_width=30),
         TaskProgressColumn(),
@@ -471,10 +567,30 @@ def follow_with_progress(run: BenchmarkRun, console: Console, stop: StopFlag) ->
                 progress.update(bar, description="[yellow]stopping… (what was measured is kept)[/]")
             for event in run.poll(0.2):
                 show_event(event, progress, bar, len(run.state.tasks))
+                if estimate_once_loaded and isinstance(event, DatasetLoaded):
+                    estimate_once_loaded = False
+                    pixel_bytes = loaded_pixel_bytes(event.dataset)
+                    if pixel_bytes is not None:
+                        words = estimate_words(run.settings, pixel_bytes)
+                        progress.console.print(f"estimated time: {words}")
 
 
 def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> None:
     """One bar for the whole run (time spent against time estimated); the current task beside it."""
+    from rich.markup import escape
+
+    from imgbench.core.engine import skipped_files_note
+    from imgbench.core.events import (
+        DataLoading,
+        DatasetLoaded,
+        RunFinished,
+        TaskFailed,
+        TaskStarted,
+    )
+    from imgbench.core.events import Progress as ProgressEvent
+
+    from .report import describe_size
+
     if isinstance(event, DataLoading):
         progress.update(
             bar,
@@ -502,6 +618,13 @@ def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> Non
 
 
 def command_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from imgbench.core.results import load_document
+
+    from .report import render_document
+
     document = load_document(args.file)
     charts = args.charts or args.log is not None  # --log or --linear asks for charts
     console = Console()
@@ -517,6 +640,16 @@ def command_show(args: argparse.Namespace) -> int:
 
 def command_report(args: argparse.Namespace) -> int:
     """Write the report; a file is refused before anything is rendered or written."""
+    from imgbench.core.results import load_document
+
+    from .report_files import (
+        check_report_path,
+        default_report_path,
+        format_for,
+        report_text,
+        write_report,
+    )
+
     results: Path = args.file
     to_stdout = args.output == "-"
     output = None if args.output is None or to_stdout else Path(args.output)
@@ -536,6 +669,12 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from imgbench.core.results import compare_documents, load_document
+
+    from .report import render_comparison
+
     first, second = load_document(args.a), load_document(args.b)
     comparison = compare_documents(first, second)
     render_comparison(first, second, comparison, Console(), names=(args.a.name, args.b.name))
@@ -546,6 +685,11 @@ def command_compare(args: argparse.Namespace) -> int:
 
 
 def command_clean(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from imgbench.core.engine import cleaned_note
+    from imgbench.core.scratch import remove_stale_scratch, stale_scratch
+
     workdir = args.workdir or Path(tempfile.gettempdir())
     if not workdir.is_dir():
         raise BadInput(f"{workdir}: no such folder")
@@ -558,74 +702,6 @@ def command_clean(args: argparse.Namespace) -> int:
     for stale in left:
         print(f"could not remove {stale.path} (pid {stale.pid}); remove it by hand")
     return EXIT_FAILED if left else EXIT_OK
-
-
-# -- argument types -------------------------------------------------------------------------
-
-
-def _size(text: str) -> tuple[int, int]:
-    """ "64x48" -> (64, 48): width then height, as the flag says."""
-    parts = text.lower().replace("\u00d7", "x").split("x")
-    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
-        raise argparse.ArgumentTypeError(f"expected WxH such as 64x64, got {text!r}")
-    width, height = (int(part) for part in parts)
-    if width < 1 or height < 1:
-        raise argparse.ArgumentTypeError("each side must be at least 1 pixel")
-    return width, height
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _numbers(text: str) -> tuple[int, ...]:
-    message = f"expected numbers separated by commas, got {text!r}"
-    try:
-        numbers = tuple(sorted({_positive(part) for part in text.split(",") if part.strip()}))
-    except (ValueError, argparse.ArgumentTypeError):
-        raise argparse.ArgumentTypeError(message) from None
-    if not numbers:
-        raise argparse.ArgumentTypeError(message)
-    return numbers
-
-
-def _stores(text: str) -> tuple[str, ...]:
-    """Store names in their one spelling; a name that means nothing, or whose library is
-    missing here, is refused with the reason (and the install line)."""
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("empty list; name at least one store, e.g. png,lmdb")
-    stores: list[str] = []
-    for name in names:
-        try:
-            store = parse_store(name)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        missing = missing_library(store.container)
-        if missing:
-            raise argparse.ArgumentTypeError(missing)
-        if store.canonical not in stores:
-            stores.append(store.canonical)
-    return tuple(stores)
-
-
-def _names(allowed: tuple[str, ...]) -> Any:
-    def parse(text: str) -> tuple[str, ...]:
-        names = tuple(part.strip() for part in text.split(",") if part.strip())
-        unknown = [name for name in names if name not in allowed]
-        if unknown or not names:
-            raise argparse.ArgumentTypeError(
-                f"unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(allowed)}"
-            )
-        return names
-
-    return parse
 
 
 if __name__ == "__main__":

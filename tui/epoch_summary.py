@@ -13,7 +13,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from imgbench.core.charts import MISSING, Document, backend_rank, format_rate, format_seconds
+from imgbench.core.chart_rows import backend_rank
+from imgbench.core.chart_types import MISSING, Document
+from imgbench.core.chart_words import format_rate, format_seconds
 
 from .stores_table import FittingTable
 

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from imgbench.core.charts import format_rate
+from imgbench.core.chart_words import format_rate
 from imgbench.core.events import (
     DataLoading,
     DatasetLoaded,
@@ -26,6 +26,8 @@ from imgbench.core.events import (
 )
 from imgbench.core.settings import RunSettings
 
+from .app_footer import AppFooter
+from .app_host import host_of
 from .dialogs import ConfirmDialog
 from .report import describe_size, median_text
 
@@ -103,7 +105,7 @@ class ProgressScreen(Screen[None]):
             yield Static("", id="task", markup=False)
             yield Vertical(id="backends")
         yield DataTable(id="finished", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#finished", DataTable)
@@ -198,7 +200,7 @@ class ProgressScreen(Screen[None]):
             if cancel:
                 self.cancelling = True
                 self.query_one("#task", Static).update("cancelling… (what was measured is kept)")
-                self.app.cancel_run()  # type: ignore[attr-defined]
+                host_of(self).cancel_run()
 
         question = "Cancel the run? What was measured so far is kept and saved."
         self.app.push_screen(ConfirmDialog(question, yes="Cancel run", no="Keep running"), answered)

@@ -1112,7 +1112,9 @@ def _render_sameness(
             f"[bold red]Different data sets[/]: sha256 A {sha_a}, B {sha_b}; "
             "the times measure different images."
         )
-    _render_differences("settings", comparison.settings_differences, console)
+    _render_differences(
+        "settings", comparison.settings_differences, console, defaults=comparison.defaults
+    )
     _render_differences("environment", comparison.environment_differences, console)
 
 
@@ -1122,21 +1124,31 @@ def _sha(doc: Document) -> str:
 
 
 def _render_differences(
-    what: str, differences: Sequence[tuple[str, Any, Any]], console: Console
+    what: str,
+    differences: Sequence[tuple[str, Any, Any]],
+    console: Console,
+    *,
+    defaults: Mapping[str, Any] | None = None,
 ) -> None:
+    """One line per difference with both values; a value a run left to its default says
+    so ("A 6 (default), B 9"), with the default's value where it is known."""
     if not differences:
         console.print(f"[green]Same {what}[/].")
         return
     console.print(f"[yellow]Different {what}[/]:")
+    known = defaults or {}
     for key, value_a, value_b in differences:
-        console.print(
-            Text.assemble(
-                f"  {key}: A ",
-                (short_value(value_a), "bold"),
-                ", B ",
-                (short_value(value_b), "bold"),
-            )
+        shown_a, shown_b = (
+            _difference_value(value, key in known, known.get(key)) for value in (value_a, value_b)
         )
+        console.print(Text.assemble(f"  {key}: A ", (shown_a, "bold"), ", B ", (shown_b, "bold")))
+
+
+def _difference_value(value: Any, has_default: bool, default: Any) -> str:
+    """A compared value; a backend option the run did not give is its default."""
+    if value is not None or not has_default:
+        return short_value(value)
+    return "default" if default is None else f"{short_value(default)} (default)"
 
 
 def comparison_table(comparison: Comparison) -> Table:

@@ -10,7 +10,6 @@ its stores greyed out and its install line said under the list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from imgbench.core.backends.names import CONTAINERS, missing_library, parse_stor
 from imgbench.core.settings import FORMATS_STORES
 
 from .encoding_words import encoding_words
+from .value_parsers import parse_stores
 
 #: The stores the list always shows, in this order: the classic four among today's formats.
 BASE_STORES: tuple[str, ...] = FORMATS_STORES
@@ -72,18 +72,6 @@ def store_words(name: str) -> str:
     if store.container == "raw":
         return "raw pixels in one flat file"
     return f"{CONTAINER_WORDS.get(store.container, store.container)} of {encoding}"
-
-
-def parse_stores(text: str) -> tuple[str, ...]:
-    """A typed comma list of stores, each in its one spelling and named once; ValueError
-    naming the first that means nothing. Empty means no store."""
-    stores: list[str] = []
-    for part in re.split(r"[,\s]+", text.strip()):
-        if part:
-            name = parse_store(part).canonical
-            if name not in stores:
-                stores.append(name)
-    return tuple(stores)
 
 
 def container_of(name: str) -> str:

@@ -15,14 +15,10 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
 
-from imgbench.core.charts import (
-    Document,
-    backend_rank,
-    format_bytes,
-    format_seconds,
-    source_bytes_per_image,
-    source_words,
-)
+from imgbench.core.chart_disk import source_bytes_per_image, source_words
+from imgbench.core.chart_rows import backend_rank
+from imgbench.core.chart_types import Document
+from imgbench.core.chart_words import format_bytes, format_seconds
 
 
 def store_records(doc: Document) -> dict[str, Mapping[str, Any]]:
