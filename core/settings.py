@@ -340,7 +340,7 @@ def known_pixel_bytes(settings: RunSettings) -> int | None:
 def memory_problem(settings: RunSettings, bytes_per_image: int) -> str:
     """Why the run's images cannot fit in memory (the whole set, and the largest read of
     them at once), with the numbers; empty when they fit or nothing is known."""
-    from .charts import format_bytes  # charts loads numpy: not for the command line's help
+    from .chart_words import format_bytes  # charts loads numpy: not for the command line's help
     from .data_source import available_memory_bytes  # data_source imports this module
 
     available = available_memory_bytes()

@@ -55,7 +55,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .charts import backend_rank, source_bytes_per_image
+from .chart_disk import source_bytes_per_image
+from .chart_rows import backend_rank
 from .results_schema import PRIORITIES
 
 __all__ = [

@@ -7,25 +7,21 @@ from typing import Any
 
 import pytest
 
-from imgbench.core.charts import (
-    TABLE_COLUMNS,
-    Chart,
-    all_charts,
-    disk_usage_chart,
+from imgbench.core.chart_baseline import throughput_vs_raw_chart
+from imgbench.core.chart_disk import disk_usage_chart
+from imgbench.core.chart_single import single_image_chart
+from imgbench.core.chart_table import TABLE_COLUMNS, largest_n_medians, table_rows
+from imgbench.core.chart_time import random_read_chart, read_time_chart, store_time_chart
+from imgbench.core.chart_types import Chart
+from imgbench.core.chart_words import (
     format_bytes,
     format_count,
     format_rate,
     format_ratio,
     format_seconds,
-    largest_n_medians,
-    random_read_chart,
-    read_time_chart,
     seconds_decade_label,
-    single_image_chart,
-    store_time_chart,
-    table_rows,
-    throughput_vs_raw_chart,
 )
+from imgbench.core.charts import all_charts
 from imgbench.core.epoch_charts import (
     epoch_throughput_chart,
     epochs_chart,

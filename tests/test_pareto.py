@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from imgbench.core.charts import all_charts, format_count
+from imgbench.core.chart_words import format_count
+from imgbench.core.charts import all_charts
 from imgbench.core.pareto_chart import FRONT_LABEL, Point, pareto_chart, pareto_front
 from result_docs import ALL_BACKENDS, epoch_rows, expected_median, expected_sizes, make_document
 

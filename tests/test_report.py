@@ -10,15 +10,12 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from imgbench.core.charts import (
-    Chart,
-    Series,
-    all_charts,
-    disk_usage_chart,
-    single_image_chart,
-    store_time_chart,
-    throughput_vs_raw_chart,
-)
+from imgbench.core.chart_baseline import throughput_vs_raw_chart
+from imgbench.core.chart_disk import disk_usage_chart
+from imgbench.core.chart_single import single_image_chart
+from imgbench.core.chart_time import store_time_chart
+from imgbench.core.chart_types import Chart, Series
+from imgbench.core.charts import all_charts
 from imgbench.core.results import compare_documents
 from imgbench.tui.report import (
     LABEL_ROWS,

@@ -19,8 +19,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tabs
 
 from imgbench.core.chart_compare import merged_document
+from imgbench.core.chart_time import store_time_chart
 from imgbench.core.chart_types import Chart
-from imgbench.core.charts import all_charts, store_time_chart
+from imgbench.core.charts import all_charts
 from imgbench.core.document_settings import settings_from_document
 from imgbench.core.results import load_document, save_document
 from imgbench.tui.app import ImgbenchApp, create_app

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from imgbench.core.charts import tick_label, value_axis
+from imgbench.core.chart_axes import tick_label, value_axis
 from imgbench.core.ticks import log_ticks, nice_step, nice_ticks, wants_log
 
 

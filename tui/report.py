@@ -21,28 +21,23 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from imgbench.core.charts import (
-    MISSING,
+from imgbench.core.chart_disk import source_bytes_per_image, source_words
+from imgbench.core.chart_rows import backend_rank, experiment_rank, measurement_rows
+from imgbench.core.chart_table import (
     TABLE_COLUMNS,
     TABLE_NUMERIC_COLUMNS,
-    Chart,
-    Document,
-    Row,
-    Series,
-    all_charts,
-    backend_rank,
+    largest_n_medians,
+    table_rows,
+)
+from imgbench.core.chart_types import MISSING, Chart, Document, Row, Series
+from imgbench.core.chart_words import (
     experiment_label,
-    experiment_rank,
     format_bytes,
     format_count,
     format_ratio,
     format_seconds,
-    largest_n_medians,
-    measurement_rows,
-    source_bytes_per_image,
-    source_words,
-    table_rows,
 )
+from imgbench.core.charts import all_charts
 from imgbench.core.results import Comparison, ComparisonRow
 from imgbench.core.stats import half_interval_share
 from imgbench.core.verdict import verdict_of

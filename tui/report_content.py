@@ -14,7 +14,8 @@ from typing import Any
 
 from rich.table import Table
 
-from imgbench.core.charts import Chart, Document, format_bytes
+from imgbench.core.chart_types import Chart, Document
+from imgbench.core.chart_words import format_bytes
 from imgbench.core.verdict import verdict_of
 
 from .epoch_summary import epoch_table

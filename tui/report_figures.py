@@ -19,7 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from imgbench.core.charts import Chart, Series
+from imgbench.core.chart_types import Chart, Series
 
 __all__ = ["INSTALL_CHARTS", "chart_svg", "charts_available"]
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from imgbench.core.charts import Document
+from imgbench.core.chart_types import Document
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.results import SCHEMA_NAME
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from html import escape
 
 from imgbench.core import __version__
-from imgbench.core.charts import Chart, Document
+from imgbench.core.chart_types import Chart, Document
 
 from .report_content import ReportContent, report_content
 from .report_figures import INSTALL_CHARTS, chart_svg, charts_available

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from imgbench.core.charts import Document
+from imgbench.core.chart_types import Document
 
 from .report_content import ReportContent, report_content
 from .report_tables import Cell, PlainTable

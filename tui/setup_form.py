@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from imgbench.core.backends import BACKENDS
-from imgbench.core.charts import format_bytes
+from imgbench.core.chart_words import format_bytes
 from imgbench.core.engine import estimated_scratch_bytes, pixel_bytes_for
 from imgbench.core.errors import ImgbenchError
 from imgbench.core.results import OutputExistsError, check_output_path

@@ -34,7 +34,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from imgbench.core.backends.hdf5_store import COMPRESSIONS
-from imgbench.core.charts import experiment_label
+from imgbench.core.chart_words import experiment_label
 from imgbench.core.discovery import discover_data
 from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.results_schema import PRIORITIES

@@ -15,7 +15,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from imgbench.core.charts import format_bytes, format_count, format_rate, format_seconds
+from imgbench.core.chart_words import format_bytes, format_count, format_rate, format_seconds
 from imgbench.core.verdict import (
     PNG,
     PRIORITIES,
