@@ -88,6 +88,16 @@ class _Line:
 
 #: The bytes of one image the priors were measured on (CIFAR: 32x32 RGB).
 PRIOR_PIXEL_BYTES = 32 * 32 * 3
+#: Seconds each byte of an image beyond CIFAR's adds, by store and kind of work: PNG's
+#: zlib coding, else copying, writing and checking. Measured on this project's 2-core VM
+#: with 640x480 photos (``imgbench run --preset quick --data photos --cutoffs 10,30,100``:
+#: PNG store 35-43 ms and read 5 ms an image; raw, LMDB, HDF5 store 0.6-2 ms, read 0.2 ms).
+PRIOR_PER_BYTE_S: dict[tuple[str, str], float] = {
+    ("png", "store"): 45e-9,
+    ("png", "read"): 6e-9,
+    ("*", "store"): 1.5e-9,
+    ("*", "read"): 0.5e-9,
+}
 
 
 @dataclass
@@ -138,11 +148,10 @@ class EtaModel:
         return PRIOR_OVERHEAD_S if experiment in STORES else PRIOR_READ_OVERHEAD_S
 
     def _prior_per_image(self, backend: str, experiment: str) -> float:
-        scale = self.size_scale
-        per_image = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S) * scale
+        per_image = self._sized(backend, experiment)
         if backend in self.codec_s:  # a container of encoded records: container + codec
             container = backend.partition("+")[0]
-            per_image = PRIOR_PER_IMAGE_S.get((container, experiment), DEFAULT_PER_IMAGE_S) * scale
+            per_image = self._sized(container, experiment)
             encode_s, decode_s = self.codec_s[backend]
             per_image += encode_s if experiment in STORES else decode_s
         if experiment == "store_single" and not self.durable:
@@ -150,3 +159,15 @@ class EtaModel:
         if experiment == "open":
             per_image = DEFAULT_PER_IMAGE_S / 10
         return per_image
+
+    def _sized(self, backend: str, experiment: str) -> float:
+        """The prior for this run's images: CIFAR's figure, plus each byte beyond CIFAR's
+        at the rate moving (and for PNG, coding) a byte costs; the fixed part (a sync, a
+        call, a file) does not grow with the image. Smaller images scale down."""
+        prior = PRIOR_PER_IMAGE_S.get((backend, experiment), DEFAULT_PER_IMAGE_S)
+        extra_bytes = (self.size_scale - 1.0) * PRIOR_PIXEL_BYTES
+        if extra_bytes <= 0:
+            return prior * self.size_scale
+        kind = "store" if experiment in STORES else "read"
+        rate = PRIOR_PER_BYTE_S.get((backend, kind), PRIOR_PER_BYTE_S[("*", kind)])
+        return prior + extra_bytes * rate

@@ -56,7 +56,7 @@ def test_one_task_costs_its_samples_at_the_etas_prior_plus_its_read_back() -> No
 def test_bigger_images_more_cutoffs_and_repeats_take_longer() -> None:
     quick = preset("quick")
     small = estimated_seconds(quick, CIFAR, cores=2)
-    assert estimated_seconds(quick, PHOTO, cores=2) > 20 * small
+    assert estimated_seconds(quick, PHOTO, cores=2) > 5 * small
     assert estimated_seconds(preset("classic"), CIFAR, cores=2) > 10 * small
     assert estimated_seconds(replace(quick, repeats=9, max_samples=9), CIFAR, cores=2) > small
     assert estimated_seconds(replace(quick, durable=False), CIFAR, cores=2) < small
@@ -70,7 +70,7 @@ def test_the_quick_preset_keeps_its_promise_on_cifar_sized_images() -> None:
 
 def test_the_quick_preset_shrinks_for_photos_and_keeps_its_promise() -> None:
     quick = preset("quick")
-    assert estimated_seconds(quick, PHOTO, cores=2) > 5 * PRESET_PROMISE_S["quick"]
+    assert estimated_seconds(quick, PHOTO, cores=2) > 2 * PRESET_PROMISE_S["quick"]
     fitted = preset_for_data("quick", PHOTO, cores=2)
     assert max(fitted.cutoffs) < max(quick.cutoffs)
     assert fitted.target_count == max(fitted.cutoffs)
@@ -107,3 +107,16 @@ def test_the_runs_own_eta_starts_from_the_same_scaled_priors() -> None:
 
     assert size_scale_of(make_synthetic(6, seed=0, size=(32, 32))) == 1.0
     assert size_scale_of(make_synthetic(6, seed=0, size=(64, 128))) == 8.0
+
+
+def test_a_photos_extra_bytes_cost_by_the_byte_and_the_fixed_part_stays() -> None:
+    """A durable single store is mostly a sync a call: 300x the bytes is far less than
+    300x the time, but PNG coding those bytes is much more than copying them."""
+    cifar, photo = EtaModel(), EtaModel(size_scale=300.0)
+    store = photo.timed_s("lmdb", "store_single", 1) - cifar.timed_s("lmdb", "store_single", 1)
+    assert 0 < store < 10 * cifar.timed_s("lmdb", "store_single", 1)
+    png, raw = (photo.timed_s(store, "store_many", 100) for store in ("png", "raw"))
+    assert png > 10 * raw > 10 * 10 * cifar.timed_s("raw", "store_many", 100)
+    assert EtaModel(size_scale=0.25).timed_s("raw", "read_many", 1000) < cifar.timed_s(
+        "raw", "read_many", 1000
+    )

@@ -114,6 +114,10 @@ async def test_a_folder_shows_the_count_the_run_uses_and_quick_fits_its_images(
         await settle(pilot)
         screen = screen_of(app)
         assert screen.query_one("#data-why").display  # "default: no CIFAR data ..."
+        await pilot.press("escape", "f3")  # quick, as it is for the synthetic set
+        await settle(pilot)
+        quick = screen.settings_from_form()[0]
+        assert quick is not None and quick.cutoffs == preset("quick").cutoffs
         set_value(app, "data", str(folder))
         await settle(pilot, data=True)
         status = text_of(app, "#data-status")
@@ -121,6 +125,9 @@ async def test_a_folder_shows_the_count_the_run_uses_and_quick_fits_its_images(
         assert "1 unreadable file skipped: broken.jpg" in status
         assert not screen.query_one("#data-why").display  # it was about the old data
         assert len(load_image_folder(folder, workers=1).dataset) == 4  # as the run loads it
+        refitted, _ = screen.settings_from_form()  # still the quick plan: fitted on its own
+        assert refitted is not None and max(refitted.cutoffs) < max(preset("quick").cutoffs)
+        assert re.search(r"this run: about \d+ s", text_of(app, "#preset-note"))
         set_value(app, "cutoffs", "10,100,1000")  # quick's own plan: far from a minute here
         set_value(app, "count", "1000")
         await settle(pilot)

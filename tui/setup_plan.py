@@ -3,12 +3,19 @@ and the summary line of a form that can run."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from imgbench.core.backends.names import INSTALL_LINE
 from imgbench.core.engine import pixel_bytes_for, plan_tasks
 from imgbench.core.run_estimate import preset_for_data
-from imgbench.core.settings import PRESETS, RunSettings, preset, unavailable_stores
+from imgbench.core.settings import (
+    PRESET_PROMISE_S,
+    PRESETS,
+    RunSettings,
+    preset,
+    unavailable_stores,
+)
 
 from .estimate_words import estimate_words
 from .value_parsers import SYNTHETIC
@@ -69,6 +76,17 @@ def left_out_note(name: str) -> str:
     if not left_out:
         return ""
     return f"left out, their library is missing: {', '.join(left_out)} ({INSTALL_LINE})"
+
+
+def promising_preset_of(settings: RunSettings) -> str:
+    """The preset that promises a time whose plan this is, as it is or with its counts
+    cut down for some data (so it can be fitted again to other data); "" when none."""
+    for name in PRESET_PROMISE_S:
+        whole = preset(name)
+        restored = replace(settings, cutoffs=whole.cutoffs, count=whole.count)
+        if same_plan(restored, whole) and max(settings.cutoffs) <= max(whole.cutoffs):
+            return name
+    return ""
 
 
 def fitted_preset(name: str, pixel_bytes: int | None) -> RunSettings:

@@ -43,6 +43,7 @@ from imgbench.core.settings import EXPERIMENTS, PRESETS, CacheMode, RunSettings,
 from .app_footer import AppFooter
 from .app_host import ImgbenchHost, host_of
 from .commands import PaletteCommand, ScreenCommands
+from .estimate_words import estimate_words
 from .fetch_screen import FetchScreen
 from .open_dialog import OpenDialog
 from .paths import expand_path
@@ -88,6 +89,7 @@ from .setup_plan import (
     left_out_note,
     plan_pixel_bytes,
     preset_summary,
+    promising_preset_of,
     ready_summary,
     same_plan,
 )
@@ -593,7 +595,20 @@ class SetupScreen(Screen[None]):
             return  # typed on since: a newer check is on its way
         self._verdict = verdict
         self._enable_folder_fields(verdict.kind == FOLDER)
+        self._refit_promising_preset()
         self.refresh_checks()
+
+    def _refit_promising_preset(self) -> None:
+        """A plan that is still a preset promising a time (quick: about a minute) is fitted
+        again to the data just checked, so the promise holds for these images too."""
+        settings = read_form(self._form_state()).settings
+        name = promising_preset_of(settings) if settings is not None else ""
+        if settings is None or not name:
+            return
+        fitted = fitted_preset(name, self._pixel_bytes(settings))
+        if not same_plan(settings, fitted):
+            self.fill_plan(fitted)
+            self.notify(preset_summary(name, fitted), title="Preset fitted to this data")
 
     def _enable_folder_fields(self, enabled: bool) -> None:
         self.query_one("#resize", Input).disabled = not enabled
@@ -694,6 +709,9 @@ class SetupScreen(Screen[None]):
         note = "custom plan (a preset key fills the form)"
         if matching and settings is not None:
             note = preset_summary(matching, settings)
+        pixel_bytes = self._pixel_bytes(settings) if settings is not None else None
+        if settings is not None and pixel_bytes is not None:
+            note += f"; this run: {estimate_words(settings, pixel_bytes)}"
         self.query_one("#preset-note", Static).update(note)
 
     def _pixel_bytes(self, settings: RunSettings) -> int | None:
