@@ -1,8 +1,9 @@
 """The real app in a real terminal: tmux types the keys and reads the screen back.
 
-From launch to a saved results file, as a person would do it over SSH: start
-``imgbench`` in a folder with no CIFAR data, see that it chose the synthetic set, start
-the quick run with F5, wait for the results screen, then quit.
+From launch to a saved results file, as a person would do it over SSH in an 80x24
+terminal: start ``imgbench`` in a folder with no CIFAR data, see that it chose the
+synthetic set and what the run will take, start the quick run with F5, wait for the
+results screen, read the keys in help (F1) down to the last, then quit.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ WIDTH, HEIGHT = 100, 30
 class Terminal:
     """One tmux session on a private server, so the app sees exactly our environment."""
 
-    def __init__(self, command: str, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, command: str, cwd: Path, env: dict[str, str], size: tuple[int, int] = (WIDTH, HEIGHT)
+    ) -> None:
         self.socket = f"imgbench-test-{uuid.uuid4().hex[:8]}"
         self.session = "imgbench"
         self._tmux(
@@ -38,9 +41,9 @@ class Terminal:
             "-s",
             self.session,
             "-x",
-            str(WIDTH),
+            str(size[0]),
             "-y",
-            str(HEIGHT),
+            str(size[1]),
             "-c",
             str(cwd),
             command,
@@ -89,11 +92,12 @@ def test_from_launch_to_a_saved_results_file(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "COLORTERM": "truecolor",
     }
-    terminal = Terminal(f"{sys.executable} -m imgbench.tui.cli", tmp_path, env)
+    terminal = Terminal(f"{sys.executable} -m imgbench.tui.cli", tmp_path, env, size=(80, 24))
     try:
         shown = terminal.wait_for("synthetic", seconds=30)  # the data it chose, said out loud
         assert "how should I store my images?" in shown
-        assert "f5 Run" in shown  # the footer names the run key
+        assert "f5 Run" in shown and "f1 Help" in shown  # the footer names the keys
+        assert "quick: a first look" in terminal.wait_for("this run: about")  # the estimate
         terminal.press("F5")
         terminal.wait_for("task", seconds=30)  # the progress screen: "task 3 of 60 · ..."
         shown = terminal.wait_for("complete", seconds=180)
@@ -104,6 +108,14 @@ def test_from_launch_to_a_saved_results_file(tmp_path: Path) -> None:
         assert document["dataset"]["source"] == "synthetic"
         assert all(m["verified"] for m in document["measurements"] if m["verified"] is not None)
         assert saved[0].name in shown or "saved" in shown.lower()
+        terminal.press("F1")
+        shown = terminal.wait_for("Keys of every screen")
+        assert "Quit" in shown and "Tab by number" not in shown  # the last row, below
+        terminal.press("End")
+        shown = terminal.wait_for("Tab by number")  # End scrolled the one table to its end
+        assert "square_bracket" not in shown
+        terminal.press("Escape")
+        terminal.wait_for("Verdict")
         terminal.press("C-q")
         deadline = time.monotonic() + 10
         while terminal.alive() and time.monotonic() < deadline:
