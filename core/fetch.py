@@ -231,7 +231,7 @@ def fetch(
         download,
         download.url_from(base_url),
         folder,
-        folder / (download.filename + ".part"),
+        part_path(download, folder),
         progress,
         cancelled,
         timeout_s,
@@ -322,6 +322,21 @@ def _kind(mode: int) -> str:
         (stat.S_ISBLK, "a device"),
     )
     return next((word for test, word in kinds if test(mode)), "something that is not a file")
+
+
+def part_path(download: Download, folder: Path) -> Path:
+    """Where the bytes of ``download`` arrive until it is whole and checked."""
+    return folder / (download.filename + ".part")
+
+
+def kept_bytes(download: Download, folder: Path) -> int:
+    """What a stopped download kept: the next :func:`fetch` resumes from there when it is
+    not 0 (a link or other file in the way counts 0; fetch itself says why)."""
+    try:
+        info = _lstat(part_path(download, folder))
+    except FetchError:
+        return 0
+    return info.st_size if info is not None and stat.S_ISREG(info.st_mode) else 0
 
 
 def _part_size(part: Path) -> int:

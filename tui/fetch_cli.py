@@ -25,6 +25,7 @@ from imgbench.core.fetch import (
     default_mirror,
     fetch,
     how_far,
+    part_path,
     shown,
 )
 
@@ -84,7 +85,7 @@ def command_fetch(args: argparse.Namespace) -> int:
         with bar.progress:
             result = fetch(download, folder, base_url=mirror, progress=bar.update)
     except KeyboardInterrupt:
-        part = folder / (download.filename + ".part")
+        part = part_path(download, folder)
         print(
             f"imgbench: download interrupted at {how_far(bar.done, bar.total)}; what arrived "
             f"is kept in {shown(part)}: run the same command again to resume",

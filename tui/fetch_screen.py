@@ -32,6 +32,7 @@ from imgbench.core.fetch import (
     InTheWayError,
     default_mirror,
     fetch,
+    kept_bytes,
     shown,
 )
 
@@ -193,11 +194,7 @@ class FetchScreen(ModalScreen[Path | None]):
     def _kept_bytes(self) -> int:
         """What the ``.part`` holds: the next try resumes from there only when it is not 0
         (as :func:`imgbench.core.fetch.fetch` decides)."""
-        part = self.dest_dir / (self.download.filename + ".part")
-        try:
-            return part.stat().st_size if part.is_file() else 0
-        except OSError:
-            return 0
+        return kept_bytes(self.download, self.dest_dir)
 
     def _freeze_bar(self, kept: int) -> None:
         """A stopped download shows a still bar (what is kept), never the busy animation;
