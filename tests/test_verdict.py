@@ -195,7 +195,7 @@ def test_a_clear_winner_on_every_need_and_its_reasons() -> None:
     assert codes(verdict) == {"ties"}  # hdf5 and raw write and take the disk alike
     lines = verdict_lines(verdict)
     assert lines[0].startswith("Use HDF5 (raw): reads an epoch 8.0x faster than PNG files with 2")
-    assert "2.2x from the raw limit" in lines[0]
+    assert "2.2x from the raw baseline" in lines[0]
     assert "25% less disk than PNG files" in lines[0]
     assert (
         "If read speed matters more: LMDB (raw), 1.5x faster epochs than HDF5 (raw), "
@@ -373,7 +373,7 @@ def test_without_png_the_factors_against_it_are_left_out() -> None:
     chosen = verdict.recommendation
     assert chosen is not None and chosen.read_vs_png is None and chosen.disk_vs_png is None
     assert "PNG" not in verdict_lines(verdict)[0]
-    assert "from the raw limit" in verdict_lines(verdict)[0]
+    assert "from the raw baseline" in verdict_lines(verdict)[0]
 
 
 def test_the_source_size_is_compared_when_known() -> None:

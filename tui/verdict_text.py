@@ -173,7 +173,7 @@ def _read_reason(verdict: Verdict, chosen: Recommendation) -> str:
         against = _speed_against(read, chosen.store, PNG, chosen.read_vs_png, "PNG files")
         parts.append(f"{against}{_workers_words(chosen)}")
     if chosen.read_vs_raw is not None:
-        parts.append(_raw_limit(read, chosen.store, chosen.read_vs_raw))
+        parts.append(_raw_baseline(read, chosen.store, chosen.read_vs_raw))
     if not parts:
         rate = read.value(chosen.store)
         parts.append(f"{format_rate(rate)} images/s{_workers_words(chosen)}")
@@ -203,12 +203,12 @@ def _workers_words(chosen: Recommendation) -> str:
     return words if png in (None, mine) else f"{words} (PNG files: {png})"
 
 
-def _raw_limit(read: Need, store: str, ratio: float) -> str:
+def _raw_baseline(read: Need, store: str, ratio: float) -> str:
     if ratio >= 1 - SAME_SHARE:
-        return "as fast as the raw limit"
+        return "as fast as the raw baseline"
     if _tied(read, store, "raw"):
-        return "within the noise of the raw limit"
-    return f"{_factor(1 / ratio)} from the raw limit"
+        return "within the noise of the raw baseline"
+    return f"{_factor(1 / ratio)} from the raw baseline"
 
 
 def _write_reason(chosen: Recommendation) -> str:
