@@ -17,17 +17,12 @@ from imgbench.core.chart_time import store_time_chart
 from imgbench.core.chart_types import Chart, Series
 from imgbench.core.charts import all_charts
 from imgbench.core.results import compare_documents
-from imgbench.tui.report import (
-    LABEL_ROWS,
-    chart_canvas,
-    charts_to_show,
-    draw_chart,
-    legend_text,
-    render_chart,
-    render_comparison,
-    render_document,
-    render_summary,
-)
+from imgbench.tui.comparison_text import render_comparison
+from imgbench.tui.document_text import charts_to_show, render_document
+from imgbench.tui.measurement_tables import render_summary
+from imgbench.tui.plot_bars import LABEL_ROWS
+from imgbench.tui.plot_styles import legend_text
+from imgbench.tui.terminal_chart import chart_canvas, draw_chart, render_chart
 from result_docs import (
     ALL_BACKENDS,
     cancelled_document,

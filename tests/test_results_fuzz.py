@@ -24,7 +24,10 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from imgbench.core.results import ResultsError, compare_documents, load_document
-from imgbench.tui.report import render_comparison, render_document, render_header, render_summary
+from imgbench.tui.comparison_text import render_comparison
+from imgbench.tui.document_text import render_document
+from imgbench.tui.document_words import render_header
+from imgbench.tui.measurement_tables import render_summary
 from result_docs import make_document, rebuilt, with_noise_fields
 
 Path_ = tuple[str | int, ...]

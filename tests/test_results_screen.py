@@ -26,8 +26,8 @@ from imgbench.core.document_settings import settings_from_document
 from imgbench.core.results import load_document, save_document
 from imgbench.tui.app import ImgbenchApp, create_app
 from imgbench.tui.dialogs import ConfirmDialog, ErrorDialog, PathDialog
+from imgbench.tui.measurement_tables import WIDE_TABLE
 from imgbench.tui.open_dialog import OpenDialog
-from imgbench.tui.report import WIDE_TABLE
 from imgbench.tui.results_screen import NUMBER_KEYS, ChartView, ResultsScreen
 from imgbench.tui.verdict_view import VerdictView
 from result_docs import (

@@ -1,6 +1,6 @@
 """One chart on screen: the plot, its legend and note below it, or why there is none.
 
-Charts come from core and are drawn by :func:`report.draw_chart`, the code the headless
+Charts come from core and are drawn by :func:`terminal_chart.draw_chart`, the code the headless
 CLI uses too, so both front ends show the same numbers. Log axes are log10 values on
 linear axes with tick labels in real units, because plotext's own log scale breaks on
 redraw.
@@ -16,7 +16,8 @@ from textual_plotext import PlotextPlot
 
 from imgbench.core.chart_types import Chart
 
-from .report import draw_chart, legend_text
+from .plot_styles import legend_text
+from .terminal_chart import draw_chart
 
 #: A figure never drawn smaller than this many rows, even before the first layout.
 MIN_PLOT_ROWS = 8

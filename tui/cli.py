@@ -426,7 +426,7 @@ def command_run(args: argparse.Namespace) -> int:
     from imgbench.core.run_estimate import fit_to_time
 
     from .estimate_words import estimate_words
-    from .report import render_summary
+    from .measurement_tables import render_summary
     from .saving import data_path_of, fallback_folders
 
     settings = settings_from_args(args)
@@ -589,7 +589,7 @@ def show_event(event: Any, progress: Progress, bar: Any, task_count: int) -> Non
     )
     from imgbench.core.events import Progress as ProgressEvent
 
-    from .report import describe_size
+    from .document_words import describe_size
 
     if isinstance(event, DataLoading):
         progress.update(
@@ -623,7 +623,7 @@ def command_show(args: argparse.Namespace) -> int:
 
     from imgbench.core.results import load_document
 
-    from .report import render_document
+    from .document_text import render_document
 
     document = load_document(args.file)
     charts = args.charts or args.log is not None  # --log or --linear asks for charts
@@ -673,7 +673,7 @@ def command_compare(args: argparse.Namespace) -> int:
 
     from imgbench.core.results import compare_documents, load_document
 
-    from .report import render_comparison
+    from .comparison_text import render_comparison
 
     first, second = load_document(args.a), load_document(args.b)
     comparison = compare_documents(first, second)

@@ -18,7 +18,7 @@ from imgbench.core.chart_types import Document
 from imgbench.core.chart_words import experiment_label, format_count, format_ratio, format_seconds
 from imgbench.core.results import Comparison, ComparisonRow, compare_documents
 
-from .report import short_value, verdict_style, verdict_words
+from .comparison_text import short_value, verdict_style, verdict_words
 
 COLUMNS = ("backend", "experiment", "n", "median A", "median B", "B/A", "B is")
 NUMERIC_COLUMNS = ("n", "median A", "median B", "B/A")

@@ -16,7 +16,13 @@ from textual.widgets import DataTable, Static
 from imgbench.core.chart_table import TABLE_COLUMNS, TABLE_NUMERIC_COLUMNS
 from imgbench.core.chart_types import Document
 
-from .report import COMPACT_COLUMNS, WARNING_MARK, TableLine, styled_cell, table_lines
+from .measurement_tables import (
+    COMPACT_COLUMNS,
+    WARNING_MARK,
+    TableLine,
+    styled_cell,
+    table_lines,
+)
 from .warnings_text import warning_text
 
 
@@ -34,7 +40,7 @@ class RowWarnings(Static):
 
 
 class MeasurementsView(Vertical):
-    """Every column when wide; when compact (below ``report.WIDE_TABLE`` columns) no k,
+    """Every column when wide; when compact (below ``measurement_tables.WIDE_TABLE`` columns) no k,
     min or stdev. A ``!`` after the backend marks a measurement with warnings."""
 
     DEFAULT_CSS = """

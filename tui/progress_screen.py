@@ -29,7 +29,8 @@ from imgbench.core.settings import RunSettings
 from .app_footer import AppFooter
 from .app_host import host_of
 from .dialogs import ConfirmDialog
-from .report import describe_size, median_text
+from .document_words import describe_size
+from .measurement_tables import median_text
 
 WHAT_IT_DOES = {
     "store_single": "storing {n} images one at a time",

@@ -18,17 +18,19 @@ from imgbench.core.chart_types import Chart, Document
 from imgbench.core.chart_words import format_bytes
 from imgbench.core.verdict import verdict_of
 
-from .epoch_summary import epoch_table
-from .report import (
-    WarningGroup,
-    charts_to_show,
+from .comparison_text import short_value
+from .document_text import charts_to_show
+from .document_words import (
     created_text,
     describe_dataset,
     describe_environment,
     describe_settings,
+)
+from .epoch_summary import epoch_table
+from .measurement_tables import (
+    WarningGroup,
     measurement_table,
     render_summary,
-    short_value,
     warning_groups,
 )
 from .report_tables import PlainTable, plain_table, printed, text_of

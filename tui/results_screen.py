@@ -32,9 +32,9 @@ from .commands import ScreenCommands
 from .compare_view import comparison_widgets
 from .dialogs import ConfirmDialog
 from .epoch_summary import epoch_table
+from .measurement_tables import WIDE_TABLE
 from .measurements_view import MeasurementsView
 from .open_dialog import OpenDialog
-from .report import WIDE_TABLE
 from .results_files import DocumentScreen
 from .results_tabs import (
     COMPARE_TAB,

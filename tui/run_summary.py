@@ -11,7 +11,12 @@ from textual.content import Content
 
 from imgbench.core.chart_types import Document
 
-from .report import created_text, describe_dataset, describe_environment, describe_settings
+from .document_words import (
+    created_text,
+    describe_dataset,
+    describe_environment,
+    describe_settings,
+)
 
 STATUS_STYLES = {
     "complete": "bold $success",
