@@ -10,10 +10,14 @@ from textual.app import App
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
+from imgbench.core.fetch import DOWNLOADS
 from imgbench.core.results import save_document
 from imgbench.core.settings import RunSettings
 from imgbench.tui.app import create_app
+from imgbench.tui.fetch_screen import FetchScreen
+from imgbench.tui.help_screen import HelpScreen
 from imgbench.tui.progress_screen import ProgressScreen
+from pilot_waits import wait_for
 from result_docs import make_document
 
 WIDTH, HEIGHT = 80, 24
@@ -77,6 +81,14 @@ async def test_every_footer_fits_80_columns_with_every_key_labelled(tmp_path: Pa
         await pilot.press("f1")
         await pilot.pause()
         found["help"] = footer_problems(app)
+        await pilot.press("escape")
+        fetch = FetchScreen(DOWNLOADS["cifar10"], tmp_path / "data", "http://127.0.0.1:9")
+        app.push_screen(fetch)  # a closed port: the download fails at once
+        await pilot.pause()
+        await wait_for(pilot, lambda: "try again" in str(fetch.query_one("#fetch-hint").render()))
+        found["download"] = footer_problems(app)
+        await pilot.press("f1")  # a modal screen answers the app's keys too
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
     problems = [f"{screen}: {problem}" for screen, (ps, _, _) in found.items() for problem in ps]
     shown = {screen: shared for screen, (_, shared, _) in found.items()}
     for key in SHARED_KEYS:

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from imgbench.core import discovery
@@ -36,6 +36,9 @@ from imgbench.core.fetch import (
     shown,
 )
 
+from .app_footer import AppFooter
+from .app_keys import HELP, QUIT
+
 TICK_S = 0.2  # at most five progress updates a second
 SPEED_WINDOW_S = 3.0  # the speed shown is over the last few seconds
 
@@ -48,6 +51,8 @@ class FetchScreen(ModalScreen[Path | None]):
         Binding("escape", "cancel_download", "Cancel (resumable)", id="fetch.cancel"),
         Binding("escape", "close", "Close", id="fetch.close"),
         Binding("r", "retry", "Try again", id="fetch.retry"),
+        QUIT,
+        HELP,
     ]
 
     class Progressed(Message):
@@ -85,7 +90,7 @@ class FetchScreen(ModalScreen[Path | None]):
             yield Static("connecting…", id="fetch-numbers", markup=False)
             yield Static("", id="fetch-error", markup=False)
             yield Static("", id="fetch-hint", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._start()

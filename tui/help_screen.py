@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable
 
 from .app_footer import AppFooter
+from .app_keys import QUIT, is_app_key
 from .dialogs import words
 
 Owners = Sequence[tuple[str, Any]]  # (where, the class whose BINDINGS are listed)
@@ -50,7 +51,7 @@ def owner_rows(owner: Any) -> list[tuple[str, str]]:
     actions of one key together (``l``: "Log / Linear")."""
     by_action: dict[str, tuple[list[str], list[str]]] = {}
     for binding in getattr(owner, "BINDINGS", []):
-        if not isinstance(binding, Binding):
+        if not isinstance(binding, Binding) or is_app_key(binding):
             continue
         keys, what = by_action.setdefault(binding.action, ([], []))
         keys.extend(k for k in binding_keys(binding) if k not in keys)
@@ -114,8 +115,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         # f1 first: the footer shows a binding's first key
         Binding("f1,escape,q", "close", "Close help", id="help.close"),
-        # a modal screen hides the app's keys; quitting must work (and show) here too
-        Binding("ctrl+q", "app.quit", "Quit", id="help.quit"),
+        QUIT,
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
