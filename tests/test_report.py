@@ -383,11 +383,11 @@ def test_comparison_of_the_same_setup_shows_ratios_in_words() -> None:
     text, _ = compare(doc_a, doc_b)
     assert "A = before.json" in text and "B = after.json" in text
     assert "Same data set" in text and "Same settings" in text and "Same environment" in text
-    assert "2.00x slower" in text and "2.00x faster" in text and "no clear difference" in text
+    assert "2.00x slower" in text and "2.00x faster" in text and "within noise" in text
     png_line = next(line for line in text.splitlines() if "png" in line and "read many" in line)
     assert "2.00x" in png_line and "slower" in png_line
     hdf5_line = next(line for line in text.splitlines() if "hdf5" in line and "read many" in line)
-    assert "1.00x" in hdf5_line and "no clear difference" in hdf5_line
+    assert "1.00x" in hdf5_line and "within noise" in hdf5_line
 
 
 def test_comparison_colours_faster_green_and_slower_red() -> None:
@@ -547,7 +547,7 @@ def test_a_document_compared_with_itself_claims_nothing() -> None:
     text = compare_text(doc, doc)
     rows = [line for line in text.splitlines() if line.startswith("│")]
     assert len(rows) == len(doc["measurements"])
-    assert all("no clear difference" in row and "1.00x" in row for row in rows)
+    assert all("within noise" in row and "1.00x" in row for row in rows)
     assert "within what two runs of one plan on one machine" in text
 
 
@@ -562,7 +562,7 @@ def test_runs_of_one_noisy_distribution_get_no_faster_or_slower() -> None:
     text = compare_text(doc_a, doc_b)
     rows = [line for line in text.splitlines() if line.startswith("│")]
     assert len(rows) == len(doc_a["measurements"])
-    assert all("no clear difference" in row for row in rows)  # whatever the ratio
+    assert all("within noise" in row for row in rows)  # whatever the ratio
     assert not re.search(r"\d\.\d+x (faster|slower)", text)
     assert any(re.search(r"(0\.[0-7]\d|1\.[3-9]\d)x", line) for line in rows)  # ratios far off 1
 

@@ -406,7 +406,7 @@ async def check_compare_shows_ratios_and_both_runs_on_the_time_charts(
     lmdb = [row for row in rows if row[0] == "lmdb"]
     assert lmdb and all(row[5] == "2.00x" and row[6] == "2.00x slower" for row in lmdb)
     others = [row for row in rows if row[0] != "lmdb"]
-    assert all(row[5] == "1.00x" and row[6] == "no clear difference" for row in others)
+    assert all(row[5] == "1.00x" and row[6] == "within noise" for row in others)
 
     await show_tab(pilot, 0)
     view = screen.query_one("#chart-time-store_many", ChartView)

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 VERDICT_STYLES = {"faster": "green", "slower": "red"}
-NO_CLEAR_DIFFERENCE = "no clear difference"
+NO_CLEAR_DIFFERENCE = "within noise"
 SAME_NOTE = (
     f"{NO_CLEAR_DIFFERENCE}: the ratio is within what two runs of one plan on one machine "
     "differ by (2x), a row was noisy or busy, or the samples overlap "
@@ -185,7 +185,7 @@ def verdict_style(row: ComparisonRow) -> str:
 
 
 def verdict_words(row: ComparisonRow) -> str:
-    """What may be said of B: "2.00x faster", "1.30x slower", or "no clear difference"."""
+    """What may be said of B: "2.00x faster", "1.30x slower", or "within noise"."""
     if row.verdict not in VERDICT_STYLES:
         return NO_CLEAR_DIFFERENCE
     ratio = row.ratio
