@@ -31,13 +31,13 @@ from imgbench.tui.setup_form import (
     SAMPLING_FIELDS,
     FormState,
     blocked_summary,
-    parse_cutoffs,
-    parse_size,
     read_form,
 )
 from imgbench.tui.setup_plan import ready_summary
 from imgbench.tui.setup_screen import SetupScreen
 from imgbench.tui.value_parsers import parse_data, parse_whole
+from imgbench.tui.value_parsers import parse_image_size as parse_size
+from imgbench.tui.value_parsers import parse_numbers as parse_cutoffs
 from pilot_waits import wait_for
 
 SMALL, LARGE = (80, 24), (160, 48)

@@ -17,16 +17,17 @@ from hypothesis import strategies as st
 
 from imgbench.core.backends.names import CONTAINERS
 from imgbench.core.settings import RunSettings
-from imgbench.tui import setup_form, store_picker
 from imgbench.tui.cli import build_parser
 from imgbench.tui.value_parsers import (
     names_parser,
     parse_compress_level,
     parse_count,
     parse_default,
+    parse_image_size,
     parse_loader_workers,
     parse_numbers,
     parse_optional_whole,
+    parse_optional_wxh,
     parse_seconds,
     parse_stores,
     parse_whole,
@@ -39,7 +40,7 @@ FORM_DEFAULTS = RunSettings()
 #: ``imgbench run`` flag -> (the namespace's name for it, the form's parser of that field)
 CLI_AND_FORM: dict[str, tuple[str, Callable[[str], Any]]] = {
     "--count": ("count", parse_count),
-    "--cutoffs": ("cutoffs", setup_form.parse_cutoffs),
+    "--cutoffs": ("cutoffs", parse_numbers),
     "--repeats": ("repeats", partial(parse_whole, minimum=1)),
     "--warmup": ("warmup", partial(parse_whole, minimum=0)),
     "-k": ("k", partial(parse_whole, minimum=1)),
@@ -47,12 +48,12 @@ CLI_AND_FORM: dict[str, tuple[str, Callable[[str], Any]]] = {
     "--batch-size": ("batch_size", partial(parse_default, FORM_DEFAULTS.batch_size)),
     "--epochs": ("epochs", partial(parse_default, FORM_DEFAULTS.epochs)),
     "--loader-workers": ("loader_workers", parse_loader_workers),
-    "--resize": ("resize", setup_form.parse_resize),
-    "--image-size": ("image_size", setup_form.parse_size),
+    "--resize": ("resize", parse_optional_wxh),
+    "--image-size": ("image_size", parse_image_size),
     "--png-compress-level": ("png_compress_level", parse_compress_level),
     "--png-workers": ("png_workers", partial(parse_whole, minimum=1)),
     "--hdf5-chunk-rows": ("hdf5_chunk_rows", partial(parse_optional_whole, minimum=1)),
-    "--backends": ("backends", store_picker.parse_stores),
+    "--backends": ("backends", parse_stores),
 }
 
 NUMBERISH = st.one_of(

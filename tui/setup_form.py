@@ -36,6 +36,7 @@ from .value_parsers import (
     parse_count,
     parse_data,
     parse_default,
+    parse_image_size,
     parse_loader_workers,
     parse_numbers,
     parse_optional_path,
@@ -43,7 +44,6 @@ from .value_parsers import (
     parse_optional_wxh,
     parse_stores,
     parse_whole,
-    parse_wxh,
 )
 
 T = TypeVar("T")
@@ -160,24 +160,6 @@ def problem_field(where: str) -> str | None:
         store, _, option = where.removeprefix("backend_options.").rpartition(".")
         field_id = CONTAINER_OPTIONS.get((container_of(store), option))
     return field_id
-
-
-# -- reading typed values ------------------------------------------------------------------
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """Width x height (one number: a square) as RunSettings' (height, width)."""
-    width, height = parse_wxh(text)
-    return height, width
-
-
-def parse_resize(text: str) -> tuple[int, int] | None:
-    """Empty: images keep their own sizes; else (width, height) as RunSettings.resize."""
-    return parse_optional_wxh(text)
-
-
-parse_cutoffs = parse_numbers
-parse_workdir = parse_optional_path
 
 
 def workdir_problem(workdir: Path) -> str:
@@ -308,13 +290,13 @@ def read_form(state: FormState) -> FormReading:
         reader.marks["data"] = state.data_problem
     image_size = RunSettings().image_size
     if data == SYNTHETIC:
-        image_size = reader.read("image-size", parse_size) or image_size
+        image_size = reader.read("image-size", parse_image_size) or image_size
     else:  # unused by a CIFAR run, but kept as given so settings survive the form
         with suppress(ValueError):
-            image_size = parse_size(state.texts.get("image-size", ""))
-    resize = reader.read("resize", parse_resize) if state.data_kind == FOLDER else None
+            image_size = parse_image_size(state.texts.get("image-size", ""))
+    resize = reader.read("resize", parse_optional_wxh) if state.data_kind == FOLDER else None
     count = reader.read("count", parse_count)
-    cutoffs = reader.read("cutoffs", parse_cutoffs)
+    cutoffs = reader.read("cutoffs", parse_numbers)
     repeats = reader.read("repeats", partial(parse_whole, minimum=1))
     warmup = reader.read("warmup", partial(parse_whole, minimum=0))
     k = reader.read("k", partial(parse_whole, minimum=1))
@@ -326,7 +308,7 @@ def read_form(state: FormState) -> FormReading:
     if "stores" in state.texts:  # the typed list: the ticks follow it once it means something
         reader.read("stores", parse_stores)
     options = _backend_options(reader, state)
-    workdir = reader.read("workdir", parse_workdir)
+    workdir = reader.read("workdir", parse_optional_path)
     settings = None
     if not reader.marks.keys() & SETTINGS_FIELDS:
         settings = RunSettings(
