@@ -9,12 +9,12 @@ linear in the bytes), so they are scaled by that ratio.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import replace
 
 from .eta import PRIOR_PIXEL_BYTES, EtaModel
 from .plan import plan_tasks
+from .sampling import SamplingRule
 from .settings import PRESET_PROMISE_S, STORE_EXPERIMENTS, RunSettings, preset
 
 #: Largest cutoffs a preset that promises a time may shrink to, largest first: each is a
@@ -47,9 +47,7 @@ def planned_samples(settings: RunSettings, experiment: str, n: int, timed_s: flo
     """Samples a measurement takes when each times ``timed_s``: its warm-ups, then at
     least ``repeats``, more while the timed total stays under the budget, at most the cap
     (the rule of :class:`.sampling.SamplingRule`)."""
-    cap = max(settings.max_samples, settings.repeats)
-    wanted = max(settings.repeats, math.ceil(settings.sample_budget_s / max(timed_s, 1e-6)))
-    return settings.warmups_for(experiment, n) + min(cap, wanted)
+    return settings.warmups_for(experiment, n) + SamplingRule.of(settings).expected(timed_s)
 
 
 def preset_for_data(name: str, pixel_bytes: int, cores: int | None = None) -> RunSettings:

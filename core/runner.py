@@ -9,7 +9,6 @@ progress at most ten times a second.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
 import time
@@ -497,8 +496,7 @@ class ChildRun:
             return series.taken
         estimate = self.progress.eta.timed_s(task.backend, task.experiment, self._units(task))
         typical = sorted(timed)[len(timed) // 2] if timed else estimate
-        wanted = max(self.rule.repeats, math.ceil(self.rule.budget_s / max(typical, 1e-6)))
-        return warmups + max(len(timed), min(self.rule.max_samples, wanted))
+        return warmups + max(len(timed), self.rule.expected(typical))
 
     def remaining_s(self) -> float:
         """Seconds the samples still planned will take, the current one excluded."""

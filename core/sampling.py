@@ -9,6 +9,7 @@ cap: fast operations get many samples, slow ones the minimum.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -52,6 +53,12 @@ class SamplingRule:
         if count >= self.max_samples:
             return False
         return sum(timed_s) < self.budget_s
+
+    def expected(self, typical_s: float) -> int:
+        """Samples a measurement will take when each times ``typical_s`` (warm-ups aside):
+        what :meth:`wants_more` comes to for samples that all cost the same."""
+        wanted = max(self.repeats, math.ceil(self.budget_s / max(typical_s, 1e-6)))
+        return min(self.max_samples, wanted)
 
 
 def loops_for(seconds: float) -> int:
